@@ -1,0 +1,203 @@
+//! The public handle.
+
+use core::fmt;
+
+use crate::admission::{self, counts, Decision};
+use crate::close::{add_counts, classify, Timing};
+use crate::config::{Abandon, Config, ConfigError};
+use crate::counter::Counter;
+use crate::error::Rejected;
+use crate::permit::Permit;
+use crate::report::{Snapshot, State, Transition};
+use crate::sync::{AtomicU32, AtomicWord, Ordering::Relaxed};
+use crate::word::{Admission, LockWord, LockedU64};
+
+/// A gradual flow controller: admits a percentage of calls and moves that
+/// percentage with the failure rate of each interval.
+///
+/// Every method takes `&self` and may run concurrently on any number of threads
+/// or interrupt handlers; none blocks, allocates or reads a clock. Time moves
+/// only when the host calls [`tick`](Nozzle::tick).
+///
+/// Layout (see the `word` and `counter` modules for each word's bits): the
+/// admission word comes first, then the outcome counters that successful calls
+/// touch, then the state that only `tick` and operator actions use. The whole
+/// nozzle is one 64-byte cache line on 64-bit targets.
+#[repr(C, align(64))]
+pub struct Nozzle {
+    /// Attempt count, flow rate and direction: `word::Admission`.
+    pub(crate) admission: AtomicWord,
+    pub(crate) successes: Counter,
+    pub(crate) failures: Counter,
+    pub(crate) abandoned: Counter,
+    /// `allowed` and `blocked` of earlier parts of the current interval, moved
+    /// here when an operator changed the flow rate mid-interval. Written only
+    /// under the interval lock.
+    pub(crate) carried_allowed: Counter,
+    pub(crate) carried_blocked: Counter,
+    /// Interval lock, pending requests and step: `word::LockWord`.
+    pub(crate) lock: AtomicU32,
+    /// Number of intervals closed so far. Written only under the lock.
+    pub(crate) seq: LockedU64,
+    /// Start of the current interval in host units. Written only under the lock.
+    pub(crate) start: LockedU64,
+    pub(crate) config: Config,
+}
+
+impl Nozzle {
+    crate::sync::const_unless_loom! {
+        /// Creates a fully open nozzle whose first interval starts at time 0.
+        ///
+        /// It is a `const fn`, so firmware can keep a nozzle in a `static`:
+        ///
+        /// ```
+        /// use nozzle::{Config, Nozzle};
+        ///
+        /// static NOZZLE: Nozzle = match Nozzle::new(Config::new(1_000)) {
+        ///     Ok(nozzle) => nozzle,
+        ///     Err(_) => panic!("invalid nozzle configuration"),
+        /// };
+        /// assert_eq!(NOZZLE.flow_rate(), 100);
+        /// ```
+        ///
+        /// # Errors
+        ///
+        /// [`ConfigError`] naming the first invalid field and its value: an
+        /// interval of 0, or an allowed failure percent above 100.
+        pub fn new(config: Config) -> Result<Nozzle, ConfigError> {
+            if let Err(error) = config.validate() {
+                return Err(error);
+            }
+            Ok(Nozzle {
+                admission: AtomicWord::new(Admission::OPEN.pack()),
+                successes: Counter::new(),
+                failures: Counter::new(),
+                abandoned: Counter::new(),
+                carried_allowed: Counter::new(),
+                carried_blocked: Counter::new(),
+                lock: AtomicU32::new(LockWord::INITIAL.0),
+                seq: LockedU64::new(0),
+                start: LockedU64::new(0),
+                config,
+            })
+        }
+    }
+
+    /// Decides one call: a [`Permit`] to report its outcome on, or why it was
+    /// rejected.
+    ///
+    /// Every attempt counts once, as allowed or blocked, in the current
+    /// interval. At a flow rate of 100 the cost is one atomic add.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`], with the reason and the flow rate it was decided under.
+    #[inline]
+    pub fn try_acquire(&self) -> Result<Permit<'_>, Rejected> {
+        match admission::attempt(&self.admission) {
+            Decision::Admit => Ok(Permit::new(self)),
+            Decision::Reject { flow, shut } => Err(Rejected::new(flow, shut)),
+        }
+    }
+
+    /// Advances the nozzle's clock to `now`, in the units of
+    /// [`Config::new`]'s interval, and closes the current interval if it is due.
+    ///
+    /// Returns `Some` only to the one call that closed an interval, with the
+    /// closed interval's counts and the new flow rate and direction. The host
+    /// may call any method of the nozzle while it handles the transition.
+    ///
+    /// - An interval is due once `now >= start + interval`. The next one starts
+    ///   at the latest boundary `start + k * interval` at or before `now`, so a
+    ///   timer that fires with some jitter does not drift.
+    /// - One call closes at most one interval, however late it comes: an idle gap
+    ///   counts as one interval of evidence.
+    /// - A `now` before the interval start by at most one interval changes
+    ///   nothing. A `now` earlier than that is taken as a clock reset: the
+    ///   interval restarts at `now`, keeping its counts, and `None` is returned.
+    /// - If another thread is closing an interval at the same moment, this call
+    ///   returns `None` at once.
+    ///
+    /// When the interval is not due, the call is one atomic load on targets with
+    /// 64-bit atomics.
+    pub fn tick(&self, now: u64) -> Option<Transition> {
+        let interval = self.config.interval;
+        if let Some(start) = self.start.peek() {
+            if matches!(classify(start, interval, now), Timing::NotDue) {
+                return None;
+            }
+        }
+        let mut guard = self.try_lock()?;
+        match classify(self.start.get(), interval, now) {
+            Timing::NotDue => None,
+            Timing::ClockReset => {
+                self.start.set(now);
+                None
+            }
+            Timing::Due { boundary } => Some(self.close_interval(&mut guard, boundary)),
+        }
+    }
+
+    /// Returns the flow rate in percent, `0..=100` (0 once shut off).
+    #[must_use]
+    pub fn flow_rate(&self) -> u8 {
+        // Relaxed: a sample; nothing else is read through it.
+        Admission::unpack(self.admission.load(Relaxed)).visible_flow()
+    }
+
+    /// Returns the direction of the last move.
+    #[must_use]
+    pub fn state(&self) -> State {
+        // Relaxed: as in flow_rate.
+        State::from_closing(Admission::unpack(self.admission.load(Relaxed)).closing)
+    }
+
+    /// Returns the counters of the current interval so far, with the flow rate
+    /// and direction.
+    ///
+    /// Each counter is read atomically and the flow rate, direction, `allowed`
+    /// and `blocked` come from one load. A snapshot taken while another thread
+    /// is closing the interval may combine counters from both sides of the
+    /// close; the [`Transition`] returned by that close is the exact record.
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        // Relaxed: as in flow_rate; see the note on tearing above.
+        let state = Admission::unpack(self.admission.load(Relaxed));
+        let (allowed, blocked) = counts(state);
+        let abandoned = self.abandoned.load();
+        Snapshot {
+            flow_rate: state.visible_flow(),
+            state: State::from_closing(state.closing),
+            allowed: add_counts(self.carried_allowed.load(), allowed),
+            blocked: add_counts(self.carried_blocked.load(), blocked),
+            successes: self.successes.load(),
+            failures: self.judged_failures(self.failures.load(), abandoned),
+            abandoned,
+        }
+    }
+
+    /// Returns the configuration the nozzle was built with.
+    #[must_use]
+    pub const fn config(&self) -> Config {
+        self.config
+    }
+
+    /// Returns the failures an interval is judged on: reported failures, plus
+    /// abandoned permits under [`Abandon::AsFailure`].
+    pub(crate) const fn judged_failures(&self, reported: u32, abandoned: u32) -> u32 {
+        match self.config.abandon {
+            Abandon::Ignore => reported,
+            Abandon::AsFailure => add_counts(reported, abandoned),
+        }
+    }
+}
+
+impl fmt::Debug for Nozzle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Nozzle")
+            .field("config", &self.config)
+            .field("current", &self.snapshot())
+            .field("shut_off", &self.is_shut_off())
+            .finish()
+    }
+}
