@@ -306,7 +306,10 @@ mod tests {
                 boundary: u64::MAX - u64::MAX % 1_000
             }
         );
-        assert_eq!(classify(0, u64::MAX, u64::MAX), Timing::Due { boundary: u64::MAX });
+        assert_eq!(
+            classify(0, u64::MAX, u64::MAX),
+            Timing::Due { boundary: u64::MAX }
+        );
         assert_eq!(classify(1, u64::MAX, u64::MAX), Timing::NotDue);
         assert_eq!(classify(0, 1, u64::MAX), Timing::Due { boundary: u64::MAX });
     }

@@ -103,6 +103,7 @@ pub use error::{Error, Reason, Rejected};
 pub use nozzle::Nozzle;
 pub use permit::Permit;
 pub use report::{Snapshot, State, Transition, Verdict};
+pub use word::ATTEMPTS_SATURATED;
 
 #[cfg(all(doctest, not(loom)))]
 #[doc = include_str!("../README.md")]

@@ -60,6 +60,16 @@ impl Nozzle {
         /// assert_eq!(NOZZLE.flow_rate(), 100);
         /// ```
         ///
+        /// The same `static` with an invalid configuration fails to compile:
+        ///
+        /// ```compile_fail
+        /// # use nozzle::{Config, Nozzle};
+        /// static NOZZLE: Nozzle = match Nozzle::new(Config::new(0)) {
+        ///     Ok(nozzle) => nozzle,
+        ///     Err(_) => panic!("invalid nozzle configuration"),
+        /// };
+        /// ```
+        ///
         /// # Errors
         ///
         /// [`ConfigError`] naming the first invalid field and its value: an
@@ -199,5 +209,93 @@ impl fmt::Debug for Nozzle {
             .field("current", &self.snapshot())
             .field("shut_off", &self.is_shut_off())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::word::{ATTEMPTS_SATURATED, FOLD_AT};
+    use crate::COUNT_MAX;
+
+    #[test]
+    fn saturated_counters_close_without_wrapping() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        nozzle.successes.add(COUNT_MAX - 1);
+        nozzle.failures.add(COUNT_MAX - 1);
+        for _ in 0..3 {
+            nozzle.try_acquire().unwrap().success();
+            nozzle.try_acquire().unwrap().failure();
+        }
+        let snapshot = nozzle.snapshot();
+        assert_eq!(snapshot.successes, COUNT_MAX);
+        assert_eq!(snapshot.failures, COUNT_MAX);
+        let transition = nozzle.tick(10).unwrap();
+        assert_eq!(transition.closed.successes, COUNT_MAX);
+        assert_eq!(transition.closed.failures, COUNT_MAX);
+        assert_eq!(transition.failure_rate(), 50);
+        assert_eq!(transition.flow_rate, 100);
+        assert_eq!(nozzle.snapshot().successes, 0);
+    }
+
+    #[test]
+    fn saturated_failures_close_at_full_rate() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        nozzle.failures.add(u32::MAX);
+        nozzle.try_acquire().unwrap().failure();
+        let transition = nozzle.tick(10).unwrap();
+        assert_eq!(transition.closed.failures, COUNT_MAX);
+        assert_eq!(transition.failure_rate(), 100);
+        assert_eq!(transition.flow_rate, 99);
+    }
+
+    #[test]
+    fn saturated_attempts_report_saturated_counts() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        let near_fold = Admission {
+            attempts: FOLD_AT - 2,
+            flow: 100,
+            closing: false,
+        };
+        nozzle.admission.store(near_fold.pack(), Relaxed);
+        for _ in 0..5 {
+            nozzle.try_acquire().unwrap().success();
+        }
+        let after = Admission::unpack(nozzle.admission.load(Relaxed));
+        assert!(after.attempts < FOLD_AT, "folded back: {}", after.attempts);
+        assert!(after.attempts >= ATTEMPTS_SATURATED);
+        let snapshot = nozzle.snapshot();
+        let expected = ATTEMPTS_SATURATED.min(u64::from(COUNT_MAX));
+        assert_eq!(u64::from(snapshot.allowed), expected);
+        assert_eq!(snapshot.blocked, 0);
+        let transition = nozzle.tick(10).unwrap();
+        assert_eq!(u64::from(transition.closed.allowed), expected);
+        assert_eq!(nozzle.snapshot().allowed, 0);
+    }
+
+    #[test]
+    fn folded_attempts_keep_reference_decisions() {
+        // At flow 37 the decisions after the fold repeat those 100 attempts
+        // earlier in the unfolded sequence.
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        let start = FOLD_AT - 50;
+        let state = Admission {
+            attempts: start,
+            flow: 37,
+            closing: true,
+        };
+        nozzle.admission.store(state.pack(), Relaxed);
+        for k in start..start + 300 {
+            let admitted = nozzle.try_acquire().is_ok();
+            assert_eq!(admitted, crate::admission::admits(37, k), "attempt {k}");
+        }
+    }
+
+    #[test]
+    fn debug_shows_decoded_fields() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        let text = std::format!("{nozzle:?}");
+        assert!(text.contains("flow_rate: 100"), "{text}");
+        assert!(text.contains("interval: 10"), "{text}");
     }
 }

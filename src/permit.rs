@@ -16,6 +16,15 @@ use crate::Nozzle;
 ///
 /// An outcome counts in the interval in which it is reported, which for a call
 /// that outlives its interval is a later one than the interval that admitted it.
+///
+/// A second report does not compile:
+///
+/// ```compile_fail
+/// # let nozzle = nozzle::Nozzle::new(nozzle::Config::new(1_000)).unwrap();
+/// let permit = nozzle.try_acquire().unwrap();
+/// permit.success();
+/// permit.failure(); // error: use of moved value
+/// ```
 #[must_use = "a permit dropped without `success()` or `failure()` counts as abandoned"]
 pub struct Permit<'a> {
     nozzle: &'a Nozzle,

@@ -4,9 +4,9 @@
 //! Everything here is pure packing and unpacking; the protocols that update the
 //! words live in `admission`, `close` and `lock`.
 
-use crate::sync::{Ordering::Relaxed, Word};
 #[cfg(not(all(target_has_atomic = "64", not(nozzle_narrow))))]
 use crate::sync::AtomicU32;
+use crate::sync::{Ordering::Relaxed, Word};
 
 /// Flow field value that marks a nozzle shut off for good.
 pub(crate) const SHUT: u8 = 0x7F;
@@ -55,13 +55,13 @@ const ATTEMPT_BITS: u32 = Word::BITS - ATTEMPT_SHIFT;
 /// Largest value the attempt field can hold.
 const ATTEMPT_FIELD_MAX: u64 = widen(Word::MAX >> ATTEMPT_SHIFT);
 
-/// Attempt count at which the reported `allowed` and `blocked` stop growing.
+/// Attempts in one interval after which `allowed` and `blocked` stop growing.
 ///
-/// It is a multiple of 100, and large enough on 64-bit words that both counts
-/// reach [`COUNT_MAX`](crate::COUNT_MAX) first at every flow rate between 1 and
-/// 99: `100 * 2^31` attempts on 64-bit words, `100 * 2^16` (6,553,600) on 32-bit
-/// ones.
-pub(crate) const ATTEMPTS_SATURATED: u64 = 100 << min(31, ATTEMPT_BITS - 8);
+/// On targets with 64-bit atomics it is `100 * 2^31`, so both counts reach
+/// [`COUNT_MAX`](crate::COUNT_MAX) first at every flow rate. Elsewhere the
+/// admission word is 32 bits wide and it is `100 * 2^16` (6,553,600). Admission
+/// decisions stay exact past it. It is a multiple of 100 (see [`FOLD_AT`]).
+pub const ATTEMPTS_SATURATED: u64 = 100 << min(31, ATTEMPT_BITS - 8);
 
 /// Attempt count at which the first thread to see it folds the field back by
 /// [`ATTEMPTS_SATURATED`].

@@ -1,0 +1,276 @@
+//! Helpers shared by the integration tests: the call shorthands of the failure
+//! scenarios, and a plain sequential model of the reference rules.
+//!
+//! The model is written from the rules as stated (a ratio test over explicit
+//! `allowed`/`blocked` counters, a step that doubles), not from the crate's
+//! packed representation, so that the two can be compared.
+
+#![allow(dead_code)]
+
+use nozzle::{Nozzle, State, Transition, COUNT_MAX};
+
+/// Makes `attempts` calls and reports a failure for each admitted one.
+/// Returns how many were admitted.
+pub fn fail(nozzle: &Nozzle, attempts: usize) -> usize {
+    let mut admitted = 0;
+    for _ in 0..attempts {
+        if let Ok(permit) = nozzle.try_acquire() {
+            permit.failure();
+            admitted += 1;
+        }
+    }
+    admitted
+}
+
+/// Makes `attempts` calls and reports a success for each admitted one.
+/// Returns how many were admitted.
+pub fn succeed(nozzle: &Nozzle, attempts: usize) -> usize {
+    let mut admitted = 0;
+    for _ in 0..attempts {
+        if let Ok(permit) = nozzle.try_acquire() {
+            permit.success();
+            admitted += 1;
+        }
+    }
+    admitted
+}
+
+/// The flow rates that ten failing calls before each of `tick(1000)` ..
+/// `tick(7000)` produce from a new nozzle.
+pub const DRIVE_TO_ZERO: [u8; 7] = [99, 97, 93, 85, 69, 37, 0];
+
+/// Fails ten calls before each of `tick(1000)` .. `tick(7000)`, checking the
+/// flow after each tick. Interval 1000, allowed failure percent 50.
+pub fn drive_to_zero(nozzle: &Nozzle) {
+    for (i, expected) in DRIVE_TO_ZERO.iter().enumerate() {
+        fail(nozzle, 10);
+        let now = 1_000 * (i as u64 + 1);
+        let transition = nozzle.tick(now).expect("interval due");
+        assert_eq!(transition.flow_rate, *expected, "flow after tick({now})");
+        assert_eq!(transition.state, State::Closing, "state after tick({now})");
+    }
+}
+
+/// Caps a model count the way the crate's counters saturate.
+pub fn cap(count: u64) -> u32 {
+    count.min(u64::from(COUNT_MAX)) as u32
+}
+
+/// A sequential model of the reference rules.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub interval: u64,
+    pub allowed_failure_percent: u64,
+    pub abandon_as_failure: bool,
+    pub flow: i64,
+    pub closing: bool,
+    pub step: i64,
+    pub allowed: u64,
+    pub blocked: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub abandoned: u64,
+    pub start: u64,
+    pub seq: u64,
+    pub shut: bool,
+}
+
+/// What the model expects from one interval close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelClose {
+    pub seq: u64,
+    pub start: u64,
+    pub end: u64,
+    pub allowed: u32,
+    pub blocked: u32,
+    pub successes: u32,
+    pub failures: u32,
+    pub abandoned: u32,
+    pub closed_flow: u8,
+    pub flow: u8,
+    pub closing: bool,
+}
+
+impl Model {
+    pub fn new(interval: u64, allowed_failure_percent: u8, abandon_as_failure: bool) -> Model {
+        Model {
+            interval,
+            allowed_failure_percent: u64::from(allowed_failure_percent),
+            abandon_as_failure,
+            flow: 100,
+            closing: false,
+            step: 0,
+            allowed: 0,
+            blocked: 0,
+            successes: 0,
+            failures: 0,
+            abandoned: 0,
+            start: 0,
+            seq: 0,
+            shut: false,
+        }
+    }
+
+    /// The reference admission rule over explicit counters.
+    pub fn attempt(&mut self) -> bool {
+        let k = self.allowed + self.blocked;
+        let admit = if self.shut || self.flow == 0 {
+            false
+        } else if self.flow == 100 {
+            true
+        } else {
+            k == 0 || 100 * u128::from(self.allowed) < self.flow as u128 * u128::from(k)
+        };
+        if admit {
+            self.allowed += 1;
+        } else {
+            self.blocked += 1;
+        }
+        admit
+    }
+
+    pub fn success(&mut self) {
+        self.successes += 1;
+    }
+
+    pub fn failure(&mut self) {
+        self.failures += 1;
+    }
+
+    pub fn abandon(&mut self) {
+        self.abandoned += 1;
+    }
+
+    /// Shuts off: counts so far stay, later attempts are all blocked.
+    pub fn shut_off(&mut self) {
+        self.shut = true;
+        self.closing = true;
+    }
+
+    pub fn visible_flow(&self) -> u8 {
+        if self.shut {
+            0
+        } else {
+            self.flow as u8
+        }
+    }
+
+    pub fn state(&self) -> State {
+        if self.closing {
+            State::Closing
+        } else {
+            State::Opening
+        }
+    }
+
+    fn judged_failures(&self) -> u64 {
+        if self.abandon_as_failure {
+            self.failures + self.abandoned
+        } else {
+            self.failures
+        }
+    }
+
+    pub fn tick(&mut self, now: u64) -> Option<ModelClose> {
+        if now >= self.start {
+            let elapsed = now - self.start;
+            if elapsed < self.interval {
+                return None;
+            }
+            let boundary = self.start + (elapsed / self.interval) * self.interval;
+            Some(self.close(boundary))
+        } else {
+            if self.start - now > self.interval {
+                self.start = now;
+            }
+            None
+        }
+    }
+
+    fn close(&mut self, boundary: u64) -> ModelClose {
+        // The crate's counters saturate before the rate is computed.
+        let successes = u64::from(cap(self.successes));
+        let failures = u64::from(cap(self.judged_failures()));
+        // No outcomes: a rate of 0.
+        let rate = (failures * 100)
+            .checked_div(successes + failures)
+            .unwrap_or(0);
+        let closed_flow = self.visible_flow();
+        if !self.shut {
+            if rate > self.allowed_failure_percent {
+                self.closing = true;
+                if self.flow > 0 {
+                    let movement = self.step.min(-1);
+                    self.flow = (self.flow + movement).clamp(0, 100);
+                    self.step = (2 * movement).clamp(-128, 128);
+                }
+            } else {
+                self.closing = false;
+                if self.flow < 100 {
+                    let movement = self.step.max(1);
+                    self.flow = (self.flow + movement).clamp(0, 100);
+                    self.step = (2 * movement).clamp(-128, 128);
+                }
+            }
+        }
+        self.seq += 1;
+        let record = ModelClose {
+            seq: self.seq,
+            start: self.start,
+            end: boundary,
+            allowed: cap(self.allowed),
+            blocked: cap(self.blocked),
+            successes: cap(self.successes),
+            failures: cap(self.judged_failures()),
+            abandoned: cap(self.abandoned),
+            closed_flow,
+            flow: self.visible_flow(),
+            closing: self.closing,
+        };
+        self.allowed = 0;
+        self.blocked = 0;
+        self.successes = 0;
+        self.failures = 0;
+        self.abandoned = 0;
+        self.start = boundary;
+        record
+    }
+}
+
+/// Asserts that a transition matches the model's close, field by field.
+pub fn assert_transition(actual: &Transition, expected: &ModelClose, context: &str) {
+    assert_eq!(actual.seq, expected.seq, "{context}: seq");
+    assert_eq!(actual.start, expected.start, "{context}: start");
+    assert_eq!(actual.end, expected.end, "{context}: end");
+    assert_eq!(
+        actual.closed.allowed, expected.allowed,
+        "{context}: allowed"
+    );
+    assert_eq!(
+        actual.closed.blocked, expected.blocked,
+        "{context}: blocked"
+    );
+    assert_eq!(
+        actual.closed.successes, expected.successes,
+        "{context}: successes"
+    );
+    assert_eq!(
+        actual.closed.failures, expected.failures,
+        "{context}: failures"
+    );
+    assert_eq!(
+        actual.closed.abandoned, expected.abandoned,
+        "{context}: abandoned"
+    );
+    assert_eq!(
+        actual.closed.flow_rate, expected.closed_flow,
+        "{context}: closed flow"
+    );
+    assert_eq!(actual.flow_rate, expected.flow, "{context}: new flow");
+    let state = if expected.closing {
+        State::Closing
+    } else {
+        State::Opening
+    };
+    assert_eq!(actual.state, state, "{context}: new state");
+}
