@@ -24,7 +24,7 @@ use crate::sync::{AtomicWord, Ordering::Relaxed};
 use crate::word::{Admission, ATTEMPTS_SATURATED, FOLD_AT, ONE_ATTEMPT, SHUT};
 use crate::COUNT_MAX;
 
-/// How an attempt was decided.
+/// Result of deciding one attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Decision {
     /// Admitted.
@@ -36,7 +36,7 @@ pub(crate) enum Decision {
 /// Counts one attempt on `word` and decides it.
 #[inline]
 pub(crate) fn attempt(word: &AtomicWord) -> Decision {
-    // Relaxed: the returned word holds every input of the decision (attempt
+    // Relaxed: the returned word contains every input of the decision (attempt
     // index and flow rate), and an attempt publishes nothing to other threads.
     // Atomicity alone puts it wholly in one interval: a close replaces the word
     // with a compare-and-swap, so this increment lands before it or after it.
@@ -143,7 +143,7 @@ mod tests {
     use super::*;
     use std::vec::Vec;
 
-    /// The reference rule, written the way the original states it.
+    /// Applies the reference rule as the original states it.
     fn reference_admits(flow: u64, k: u64, admitted_before: u64) -> bool {
         match flow {
             100 => true,

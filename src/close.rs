@@ -12,8 +12,8 @@
 //!
 //! Each count therefore lands wholly in the closed interval or wholly in the
 //! next one. An outcome reported between steps 1 and 2 counts in the next
-//! interval, although attempts made in that gap still count in the closed
-//! one; no count is lost or doubled either way.
+//! interval, while an attempt made in that gap still counts in the closed one.
+//! No count is lost or doubled either way.
 
 use crate::admission::counts;
 use crate::lock::LockGuard;
@@ -22,7 +22,7 @@ use crate::sync::Ordering::Relaxed;
 use crate::word::Admission;
 use crate::{Nozzle, COUNT_MAX};
 
-/// Where `now` falls relative to the current interval.
+/// Position of `now` relative to the current interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Timing {
     /// Inside the interval, or before its start by at most one interval

@@ -5,7 +5,7 @@ use core::fmt;
 /// Default threshold of [`Config::allowed_failure_percent`].
 pub const DEFAULT_ALLOWED_FAILURE_PERCENT: u8 = 50;
 
-/// What a [`Permit`](crate::Permit) dropped without an outcome counts as.
+/// Policy for a [`Permit`](crate::Permit) dropped without an outcome.
 ///
 /// A permit is dropped without `success()` or `failure()` when the guarded code
 /// panics, returns early, or is a future that was cancelled. The drop is always

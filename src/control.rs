@@ -5,7 +5,7 @@
 //! `blocked` are derived from one attempt count under one flow rate. So a
 //! change first moves the counts so far into the carried counters, then starts
 //! the attempt count again under the new flow rate. Both steps happen under the
-//! interval lock, so a close never sees one without the other.
+//! interval lock, so a close finds either both done or neither.
 
 use crate::admission::counts;
 use crate::sync::Ordering::Relaxed;
@@ -24,8 +24,8 @@ impl Nozzle {
     /// nothing.
     ///
     /// It takes effect before it returns, unless another thread is in the
-    /// middle of closing an interval at that moment; that thread then applies it
-    /// before it finishes the close, without this call waiting for it.
+    /// middle of closing an interval at that moment. That thread then applies it
+    /// before it finishes the close, and this call does not wait for it.
     pub fn shut_off(&self) {
         if let Some(guard) = self.lock_or_request(LockWord::SHUT_REQUESTED) {
             self.apply_shut_off();

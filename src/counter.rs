@@ -80,9 +80,9 @@ impl Counter {
     #[cold]
     #[inline(never)]
     fn pull_down_to_max(&self) {
-        // Relaxed: only the value matters. The loop ends when the value is at
-        // or below the bound, whoever brought it there (this thread, another
-        // one repairing the same overshoot, or a close that reset it).
+        // Relaxed: only the value matters. The loop ends once the value is at
+        // or below the bound, whether this thread, another one repairing the
+        // same overshoot, or a close that reset the counter brought it there.
         let mut current = self.0.load(Relaxed);
         while current > COUNT_MAX {
             match self

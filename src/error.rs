@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-/// Why an attempt was rejected.
+/// Reason an attempt was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Reason {

@@ -38,10 +38,10 @@
 //!   `k == 0 || 100 * a < f * k`. Over any number of attempts this admits the
 //!   same calls as the original Go library's ratio test.
 //! - **Interval close.** [`Nozzle::tick`] closes an interval once `interval`
-//!   host units have passed. Failure rate `failures * 100 / (successes +
+//!   host units have passed. A failure rate `failures * 100 / (successes +
 //!   failures)`, rounded down, above the allowed percent closes the nozzle by
-//!   `min(step, -1)`; otherwise it opens by `max(step, 1)`; the step then
-//!   doubles, up to ±128. Under a steady 90 % failure rate the flow goes 100,
+//!   `min(step, -1)`. Otherwise it opens by `max(step, 1)`. Either way the step
+//!   then doubles, up to ±128. Under a steady 90 % failure rate the flow goes 100,
 //!   99, 97, 93, 85, 69, 37, 0; an empty interval at 0 reopens it to 1, then 3,
 //!   7, 15, 31, 63, 100.
 //! - **No volume floor.** One failed call in an otherwise empty interval is a

@@ -5,8 +5,8 @@
 //! `None`: the holder is closing the interval that tick would have closed, or
 //! applying an operator action. An operator action that finds it held leaves a
 //! request bit in the lock word instead (see `control`), and the holder applies
-//! the request before it lets go. Nobody spins on another thread's progress, so
-//! an interrupt handler may call any method while the main loop holds the lock.
+//! the request before it lets go. No thread spins on another thread's progress,
+//! so an interrupt handler may call any method while the main loop holds the lock.
 //!
 //! Orderings: acquiring is a compare-and-swap with `Acquire` and releasing one
 //! with `Release`, so everything one holder wrote with `Relaxed` (interval
@@ -51,7 +51,7 @@ impl Nozzle {
             let (next, success_order) = if current.is_busy() {
                 // Relaxed: the request bit carries no data. If it lands before
                 // the holder's release, the release's compare-and-swap fails,
-                // re-reads the word and sees it.
+                // re-reads the word and finds it.
                 (current.0 | request, Relaxed)
             } else {
                 // Acquire: as in try_lock.

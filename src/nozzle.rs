@@ -168,7 +168,7 @@ impl Nozzle {
     /// Each counter is read atomically and the flow rate, direction, `allowed`
     /// and `blocked` come from one load. A snapshot taken while another thread
     /// is closing the interval may combine counters from both sides of the
-    /// close; the [`Transition`] returned by that close is the exact record.
+    /// close. The [`Transition`] returned by that close is the exact record.
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {
         // Relaxed: as in flow_rate; see the note on tearing above.

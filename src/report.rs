@@ -1,5 +1,5 @@
-//! What a nozzle reports: its direction, a snapshot of the current interval,
-//! and the transition that closing an interval produces.
+//! Reports of a nozzle: its direction, a snapshot of the current interval, and
+//! the transition that closing an interval produces.
 
 use core::fmt;
 
@@ -88,7 +88,7 @@ pub(crate) const fn failure_rate(successes: u32, failures: u32) -> u8 {
     }
 }
 
-/// How a closed interval was judged.
+/// Judgement of a closed interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Verdict {
@@ -103,7 +103,7 @@ pub enum Verdict {
 /// The record of one interval close, returned by the one
 /// [`tick`](crate::Nozzle::tick) call that performed it.
 ///
-/// It is taken in the same critical step as the close: `closed` holds exactly
+/// It is taken in the same critical step as the close: `closed` contains exactly
 /// the counts that were judged and reset, and `flow_rate`/`state` are the values
 /// that the close installed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -123,7 +123,7 @@ pub struct Transition {
     pub flow_rate: u8,
     /// Direction installed by the close.
     pub state: State,
-    /// How the closed interval was judged.
+    /// Judgement of the closed interval.
     pub verdict: Verdict,
 }
 

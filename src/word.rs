@@ -195,9 +195,9 @@ impl LockWord {
 /// A `u64` that only the lock holder writes.
 ///
 /// On targets with native 64-bit atomics it is one `AtomicU64`, which `tick`
-/// may also read without the lock. Elsewhere it is two `AtomicU32` halves; the
+/// may also read without the lock. Elsewhere it is two `AtomicU32` halves. The
 /// lock's acquire and release order them, and nothing reads them without the
-/// lock, so a reader never sees halves from two different writes.
+/// lock, so a reader never mixes halves from two different writes.
 #[derive(Debug)]
 pub(crate) struct LockedU64 {
     #[cfg(all(target_has_atomic = "64", not(nozzle_narrow)))]
