@@ -1,25 +1,32 @@
-//! The interval close: when an interval is due, how it is judged, and the
-//! procedure that swaps its counters out.
+//! The interval close: when an interval is due, and the procedure that judges
+//! it and swaps its counters out.
 //!
 //! A close runs under the interval lock (see `lock`), so at most one runs at a
-//! time. It proceeds in this order:
+//! time, and it alone changes the flow rate and the state kept in the lock
+//! word. A judged close proceeds in this order:
 //!
 //! 1. swap each outcome counter to zero, keeping what it held;
-//! 2. judge those outcomes and replace the admission word (attempt count, flow
-//!    rate, direction) in one compare-and-swap, retried if an attempt got in
-//!    between;
+//! 2. judge those outcomes, then replace each admission word (attempt count,
+//!    flow rate, direction) with one compare-and-swap, retried if an attempt
+//!    got in between;
 //! 3. advance the sequence number and the interval start.
 //!
 //! Each count therefore lands wholly in the closed interval or wholly in the
 //! next one. An outcome reported between steps 1 and 2 counts in the next
 //! interval, while an attempt made in that gap still counts in the closed one.
 //! No count is lost or doubled either way.
+//!
+//! A close that defers judgement for lack of samples (see
+//! [`Config::min_samples`](crate::Config::min_samples)) only advances the
+//! interval: the counts stay where they are and carry into the next interval.
 
 use crate::admission::counts;
 use crate::lock::LockGuard;
+use crate::priority::Lanes;
 use crate::report::{failure_rate, Snapshot, State, Transition, Verdict};
+use crate::rules::{judge, Flow};
 use crate::sync::Ordering::Relaxed;
-use crate::word::Admission;
+use crate::word::{Admission, LockWord, Settings, MAX_WINDOW_INTERVALS};
 use crate::{Nozzle, COUNT_MAX};
 
 /// Position of `now` relative to the current interval.
@@ -62,149 +69,98 @@ pub(crate) const fn classify(start: u64, interval: u64, now: u64) -> Timing {
     }
 }
 
-/// The flow rate, the direction and the signed step, which the rules move
-/// together.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Flow {
-    /// Flow rate in percent, `0..=100`.
-    pub(crate) rate: u8,
-    /// True while closing.
-    pub(crate) closing: bool,
-    /// Signed step, `-128..=128`.
-    pub(crate) step: i16,
-}
-
-/// Largest step magnitude. Doubling past it could not move the flow rate any
-/// further than 128 already does.
-pub(crate) const MAX_STEP: i16 = 128;
-
-/// Applies the reference rules to a closed interval whose failure rate was
-/// `failure_rate`.
-///
-/// - Too many failures (`failure_rate > allowed_failure_percent`): close. If
-///   the flow rate is above 0, move it by `m = min(step, -1)` and double the
-///   step. The direction becomes closing even at 0.
-/// - Otherwise open: if below 100, move by `m = max(step, 1)` and double.
-///
-/// The step saturates at ±[`MAX_STEP`], and the flow rate is clamped to
-/// `0..=100`.
-pub(crate) const fn judge(flow: Flow, failure_rate: u8, allowed_failure_percent: u8) -> Flow {
-    let closing = failure_rate > allowed_failure_percent;
-    let at_limit = if closing {
-        flow.rate == 0
-    } else {
-        flow.rate == 100
-    };
-    if at_limit {
-        return Flow { closing, ..flow };
-    }
-    let movement = if closing {
-        min_i16(flow.step, -1)
-    } else {
-        max_i16(flow.step, 1)
-    };
-    // rate is in 0..=100 and movement in -128..=128, so the sum fits easily.
-    let moved = (flow.rate as i16).saturating_add(movement);
-    Flow {
-        rate: max_i16(0, min_i16(moved, 100)) as u8,
-        closing,
-        step: max_i16(-MAX_STEP, min_i16(movement.saturating_mul(2), MAX_STEP)),
-    }
-}
-
-const fn min_i16(a: i16, b: i16) -> i16 {
-    if a < b {
-        a
-    } else {
-        b
-    }
-}
-
-const fn max_i16(a: i16, b: i16) -> i16 {
-    if a > b {
-        a
-    } else {
-        b
-    }
-}
-
 impl Nozzle {
+    /// Advances the clock to `now` for the admission words in `lanes`.
+    pub(crate) fn tick_lanes(&self, now: u64, lanes: Lanes<'_>) -> Option<Transition> {
+        if let (Some(start), Some(interval)) = (self.start.peek(), self.interval.value.peek()) {
+            if matches!(classify(start, interval, now), Timing::NotDue) {
+                return None;
+            }
+        }
+        let mut guard = self.try_lock(lanes)?;
+        match classify(self.start.get(), self.interval.value.get(), now) {
+            Timing::NotDue => None,
+            Timing::ClockReset => {
+                self.start.set(now);
+                None
+            }
+            Timing::Due { boundary } => Some(self.close_interval(&mut guard, boundary)),
+        }
+    }
+
     /// Closes the current interval and starts the next one at `boundary`.
     ///
-    /// The caller holds the interval lock; `guard.step` is the step before the
-    /// close and holds the new one afterwards.
-    pub(crate) fn close_interval(&self, guard: &mut LockGuard<'_>, boundary: u64) -> Transition {
+    /// The caller holds the interval lock; `guard.state` holds the step, the
+    /// pin and the window age before the close and receives them afterwards.
+    fn close_interval(&self, guard: &mut LockGuard<'_>, boundary: u64) -> Transition {
+        // Relaxed: the settings word publishes nothing else; clearing the
+        // changed flag in the same step makes each change reported once.
+        let settings = Settings(self.settings.fetch_and(!Settings::CHANGED, Relaxed));
+        let operator = settings.changed() || guard.state.has(LockWord::OPERATOR_ACTED);
+        guard.state = guard.state.with_flag(LockWord::OPERATOR_ACTED, false);
+
+        let control = Admission::unpack(self.admission.load(Relaxed));
+        let before = Flow {
+            rate: control.flow,
+            closing: control.closing,
+            step: guard.state.step(),
+        };
+        let shut = control.is_shut();
+        let pinned = guard.state.has(LockWord::PINNED);
+
+        if !shut && !pinned && self.defers(guard, control, settings) {
+            return self.advance(guard, boundary, |seq, start| Transition {
+                seq,
+                start,
+                end: boundary,
+                closed: empty_snapshot(control),
+                flow_rate: control.visible_flow(),
+                state: State::from_closing(control.closing),
+                verdict: Verdict::Deferred,
+                operator,
+            });
+        }
+
         let successes = self.successes.take();
-        let reported_failures = self.failures.take();
         let abandoned = self.abandoned.take();
+        let failures = judged_failures(settings, self.failures.take(), abandoned);
         let carried_allowed = self.carried_allowed.take();
         let carried_blocked = self.carried_blocked.take();
-
-        let failures = self.judged_failures(reported_failures, abandoned);
         let rate = failure_rate(successes, failures);
-        let allowed_failure_percent = self.config.allowed_failure_percent;
 
-        // Swap in the next admission word. The judgement is recomputed on each
-        // retry, though only the attempt count can have changed under us.
-        let mut current = self.admission.load(Relaxed);
-        let (closed, next, judged) = loop {
-            let closed = Admission::unpack(current);
-            let judged = if closed.is_shut() {
-                None
+        let (after, verdict) = if shut {
+            (before, Verdict::ShutOff)
+        } else if pinned {
+            (before, Verdict::Pinned)
+        } else {
+            let after = judge(
+                before,
+                rate,
+                settings.allowed_failure_percent(),
+                settings.step_policy(),
+            );
+            let verdict = if after.closing {
+                Verdict::Failing
             } else {
-                let before = Flow {
-                    rate: closed.flow,
-                    closing: closed.closing,
-                    step: guard.step,
-                };
-                Some(judge(before, rate, allowed_failure_percent))
+                Verdict::Healthy
             };
-            let next = match judged {
-                Some(flow) => Admission {
-                    attempts: 0,
-                    flow: flow.rate,
-                    closing: flow.closing,
-                },
-                None => Admission {
-                    attempts: 0,
-                    ..closed
-                },
-            };
-            // Relaxed: the admission word carries everything an attempt needs,
-            // and the lock's release publishes the rest of the close.
-            match self
-                .admission
-                .compare_exchange_weak(current, next.pack(), Relaxed, Relaxed)
-            {
-                Ok(_) => break (closed, next, judged),
-                Err(actual) => current = actual,
-            }
+            (after, verdict)
         };
-        let verdict = match judged {
-            None => Verdict::ShutOff,
-            Some(flow) => {
-                guard.step = flow.step;
-                if flow.closing {
-                    Verdict::Failing
-                } else {
-                    Verdict::Healthy
-                }
-            }
+        let next = Admission {
+            attempts: 0,
+            flow: if shut { control.flow } else { after.rate },
+            closing: after.closing,
         };
+        let (allowed, blocked) = self.restart_lanes(guard.lanes, next, false);
+        guard.state = guard.state.with_step(after.step).with_age(0);
 
-        let (allowed, blocked) = counts(closed);
-        let seq = self.seq.get().saturating_add(1);
-        self.seq.set(seq);
-        let start = self.start.get();
-        self.start.set(boundary);
-
-        Transition {
+        self.advance(guard, boundary, |seq, start| Transition {
             seq,
             start,
             end: boundary,
             closed: Snapshot {
-                flow_rate: closed.visible_flow(),
-                state: State::from_closing(closed.closing),
+                flow_rate: control.visible_flow(),
+                state: State::from_closing(control.closing),
                 allowed: add_counts(carried_allowed, allowed),
                 blocked: add_counts(carried_blocked, blocked),
                 successes,
@@ -214,7 +170,129 @@ impl Nozzle {
             flow_rate: next.visible_flow(),
             state: State::from_closing(next.closing),
             verdict,
+            operator,
+        })
+    }
+
+    /// Returns true, and counts one more interval in the window, when this
+    /// interval has too few outcomes to be judged under `min_samples`.
+    fn defers(&self, guard: &mut LockGuard<'_>, control: Admission, settings: Settings) -> bool {
+        if self.min_samples == 0 || control.flow <= 1 {
+            return false;
         }
+        let age = guard.state.age();
+        if age.saturating_add(1) >= MAX_WINDOW_INTERVALS {
+            return false;
+        }
+        // Loads, not swaps: a deferred interval keeps its counts, so an outcome
+        // that arrives after these loads is counted all the same.
+        let samples = add_counts(
+            self.successes.load(),
+            judged_failures(settings, self.failures.load(), self.abandoned.load()),
+        );
+        if samples >= self.min_samples {
+            return false;
+        }
+        guard.state = guard.state.with_age(age.saturating_add(1));
+        true
+    }
+
+    /// Advances the sequence number and moves the interval start to
+    /// `boundary`, then builds the transition from the new sequence number and
+    /// the old start.
+    fn advance(
+        &self,
+        _guard: &LockGuard<'_>,
+        boundary: u64,
+        transition: impl FnOnce(u64, u64) -> Transition,
+    ) -> Transition {
+        let seq = self.seq.get().saturating_add(1);
+        self.seq.set(seq);
+        let start = self.start.get();
+        self.start.set(boundary);
+        transition(seq, start)
+    }
+
+    /// Installs `next` (flow rate and direction, attempt count 0) in the
+    /// control word and in every lane, and returns the `allowed` and `blocked`
+    /// counts that the lanes held. With `carry`, those counts move into the
+    /// carried counters instead, because the interval goes on.
+    ///
+    /// The caller holds the interval lock, which is what keeps the flow rate
+    /// and direction of every word from changing under the loops below; only
+    /// the attempt counts move.
+    pub(crate) fn restart_lanes(
+        &self,
+        lanes: Lanes<'_>,
+        next: Admission,
+        carry: bool,
+    ) -> (u32, u32) {
+        let (allowed, blocked) = match lanes {
+            Lanes::Single => counts(swap_attempts(&self.admission, next)),
+            Lanes::Classes(classes) => {
+                // The control word counts no attempts in this mode.
+                let _ = swap_attempts(&self.admission, next);
+                classes.restart(next, carry)
+            }
+        };
+        if carry {
+            self.carried_allowed.add(allowed);
+            self.carried_blocked.add(blocked);
+        }
+        (allowed, blocked)
+    }
+
+    /// Returns the snapshot of the current interval for `lanes`.
+    pub(crate) fn snapshot_lanes(&self, lanes: Lanes<'_>) -> Snapshot {
+        // Relaxed: a sample; see `Nozzle::snapshot` on tearing.
+        let control = Admission::unpack(self.admission.load(Relaxed));
+        let (allowed, blocked) = match lanes {
+            Lanes::Single => counts(control),
+            Lanes::Classes(classes) => classes.counts(),
+        };
+        let settings = Settings(self.settings.load(Relaxed));
+        let abandoned = self.abandoned.load();
+        Snapshot {
+            flow_rate: control.visible_flow(),
+            state: State::from_closing(control.closing),
+            allowed: add_counts(self.carried_allowed.load(), allowed),
+            blocked: add_counts(self.carried_blocked.load(), blocked),
+            successes: self.successes.load(),
+            failures: judged_failures(settings, self.failures.load(), abandoned),
+            abandoned,
+        }
+    }
+}
+
+/// Replaces `word` with `next`, keeping the swap atomic with any attempt that
+/// races it, and returns what it held.
+pub(crate) fn swap_attempts(word: &crate::sync::AtomicWord, next: Admission) -> Admission {
+    // Relaxed: the admission word carries everything an attempt needs, and
+    // the lock's release publishes the rest of the change. A plain swap would
+    // do, but the flow field may be a class's own rate, so the word is
+    // replaced whole either way.
+    Admission::unpack(word.swap(next.pack(), Relaxed))
+}
+
+/// Returns the failures an interval is judged on: reported failures, plus
+/// abandoned permits when they count as failures.
+pub(crate) const fn judged_failures(settings: Settings, reported: u32, abandoned: u32) -> u32 {
+    match settings.abandon() {
+        crate::Abandon::Ignore => reported,
+        crate::Abandon::AsFailure => add_counts(reported, abandoned),
+    }
+}
+
+/// A snapshot with the flow of `control` and no counts.
+const fn empty_snapshot(control: Admission) -> Snapshot {
+    Snapshot {
+        flow_rate: control.visible_flow(),
+        state: State::from_closing(control.closing),
+        allowed: 0,
+        blocked: 0,
+        successes: 0,
+        failures: 0,
+        abandoned: 0,
     }
 }
 
@@ -231,64 +309,6 @@ pub(crate) const fn add_counts(a: u32, b: u32) -> u32 {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-
-    fn flow(rate: u8, closing: bool, step: i16) -> Flow {
-        Flow {
-            rate,
-            closing,
-            step,
-        }
-    }
-
-    #[test]
-    fn steady_failure_follows_reference_trajectory() {
-        let mut current = flow(100, false, 0);
-        let mut rates = [0u8; 8];
-        for rate in &mut rates {
-            current = judge(current, 90, 50);
-            *rate = current.rate;
-        }
-        assert_eq!(rates, [99, 97, 93, 85, 69, 37, 0, 0]);
-        assert!(current.closing);
-        assert_eq!(current.step, -128);
-    }
-
-    #[test]
-    fn reopen_from_zero_doubles_to_full() {
-        let mut current = flow(0, true, -128);
-        let mut rates = [0u8; 8];
-        for rate in &mut rates {
-            current = judge(current, 0, 50);
-            *rate = current.rate;
-        }
-        assert_eq!(rates, [1, 3, 7, 15, 31, 63, 100, 100]);
-        assert_eq!(current.step, 128);
-        assert!(!current.closing);
-    }
-
-    #[test]
-    fn full_step_resets_on_direction_change() {
-        let after = judge(flow(100, false, 128), 100, 50);
-        assert_eq!(after, flow(99, true, -2));
-    }
-
-    #[test]
-    fn threshold_is_healthy() {
-        assert_eq!(judge(flow(100, false, 0), 50, 50), flow(100, false, 0));
-        assert_eq!(judge(flow(100, false, 0), 51, 50), flow(99, true, -2));
-    }
-
-    #[test]
-    fn closing_at_zero_keeps_step() {
-        assert_eq!(judge(flow(0, true, -128), 100, 50), flow(0, true, -128));
-        assert_eq!(judge(flow(0, false, 4), 100, 50), flow(0, true, 4));
-    }
-
-    #[test]
-    fn step_saturates_at_max() {
-        assert_eq!(judge(flow(50, true, -128), 100, 50), flow(0, true, -128));
-        assert_eq!(judge(flow(50, false, 128), 0, 50), flow(100, false, 128));
-    }
 
     #[test]
     fn classify_boundaries() {

@@ -23,6 +23,28 @@ pub enum Abandon {
     AsFailure,
 }
 
+/// How the flow rate moves when an interval is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum StepPolicy {
+    /// The reference rule (the default): move by `min(step, -1)` when closing
+    /// and `max(step, 1)` when opening, then double the step, up to ±128. The
+    /// step restarts at ±1 when the direction changes. From 100 a failing
+    /// dependency sees 99, 97, 93, 85, 69, 37, 0; from 0 a healthy one sees 1,
+    /// 3, 7, 15, 31, 63, 100.
+    #[default]
+    Doubling,
+    /// Additive increase, multiplicative decrease: a healthy interval adds
+    /// `increase` points (up to 100), a failing one multiplies the flow rate by
+    /// `decrease_factor / 100`, rounded down. `increase` must be in `1..=100`
+    /// and `decrease_factor` in `0..=99`.
+    Aimd {
+        /// Points added per healthy interval.
+        increase: u8,
+        /// Percentage of the flow rate kept per failing interval.
+        decrease_factor: u8,
+    },
+}
+
 /// Settings of a [`Nozzle`](crate::Nozzle), built with `const fn`s so that a
 /// `static` nozzle can be configured at compile time.
 ///
@@ -39,6 +61,8 @@ pub struct Config {
     pub(crate) interval: u64,
     pub(crate) allowed_failure_percent: u8,
     pub(crate) abandon: Abandon,
+    pub(crate) step_policy: StepPolicy,
+    pub(crate) min_samples: u32,
 }
 
 impl Config {
@@ -53,6 +77,8 @@ impl Config {
             interval,
             allowed_failure_percent: DEFAULT_ALLOWED_FAILURE_PERCENT,
             abandon: Abandon::Ignore,
+            step_policy: StepPolicy::Doubling,
+            min_samples: 0,
         }
     }
 
@@ -77,6 +103,37 @@ impl Config {
         self
     }
 
+    /// Sets how the flow rate moves when an interval is judged. Default
+    /// [`StepPolicy::Doubling`], the reference rule.
+    #[must_use]
+    pub const fn step_policy(mut self, policy: StepPolicy) -> Config {
+        self.step_policy = policy;
+        self
+    }
+
+    /// Sets the fewest outcomes an interval needs before it is judged. Default
+    /// 0, which judges every interval as the reference rules do.
+    ///
+    /// An interval that closes with fewer outcomes (successes plus judged
+    /// failures) is not judged: the flow rate stays, and its counts carry over
+    /// into the next interval, so the window grows until it holds enough
+    /// evidence. Two limits keep this from holding the nozzle shut:
+    ///
+    /// - Intervals at flow rate 0 or 1 are always judged, because they admit at
+    ///   most about one call each. An empty interval at 0 still reopens the
+    ///   nozzle.
+    /// - A window spans at most [`MAX_WINDOW_INTERVALS`] intervals; the last one
+    ///   is judged on whatever the window holds.
+    ///
+    /// With the doubling policy, recovery from 0 to 100 under healthy traffic
+    /// therefore takes at most `2 + 5 * MAX_WINDOW_INTERVALS` intervals
+    /// (42), whatever `min_samples` is, against 7 without a floor.
+    #[must_use]
+    pub const fn min_samples(mut self, samples: u32) -> Config {
+        self.min_samples = samples;
+        self
+    }
+
     /// Returns the interval length in host units.
     #[must_use]
     pub const fn interval(&self) -> u64 {
@@ -93,6 +150,18 @@ impl Config {
     #[must_use]
     pub const fn abandon_policy(&self) -> Abandon {
         self.abandon
+    }
+
+    /// Returns how the flow rate moves when an interval is judged.
+    #[must_use]
+    pub const fn policy(&self) -> StepPolicy {
+        self.step_policy
+    }
+
+    /// Returns the fewest outcomes an interval needs before it is judged.
+    #[must_use]
+    pub const fn sample_floor(&self) -> u32 {
+        self.min_samples
     }
 
     /// Checks every field and returns the first invalid one.
@@ -112,6 +181,24 @@ impl Config {
                 value: self.allowed_failure_percent as u64,
             });
         }
+        if let StepPolicy::Aimd {
+            increase,
+            decrease_factor,
+        } = self.step_policy
+        {
+            if increase == 0 || increase > 100 {
+                return Err(ConfigError {
+                    field: Field::AimdIncrease,
+                    value: increase as u64,
+                });
+            }
+            if decrease_factor > 99 {
+                return Err(ConfigError {
+                    field: Field::AimdDecreaseFactor,
+                    value: decrease_factor as u64,
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -124,6 +211,12 @@ pub enum Field {
     Interval,
     /// [`Config::allowed_failure_percent`].
     AllowedFailurePercent,
+    /// `increase` of [`StepPolicy::Aimd`].
+    AimdIncrease,
+    /// `decrease_factor` of [`StepPolicy::Aimd`].
+    AimdDecreaseFactor,
+    /// The flow rate given to [`Nozzle::pin`](crate::Nozzle::pin).
+    FlowRate,
 }
 
 impl Field {
@@ -133,13 +226,18 @@ impl Field {
         match self {
             Field::Interval => "interval",
             Field::AllowedFailurePercent => "allowed_failure_percent",
+            Field::AimdIncrease => "increase",
+            Field::AimdDecreaseFactor => "decrease_factor",
+            Field::FlowRate => "flow_rate",
         }
     }
 
     const fn requirement(self) -> &'static str {
         match self {
             Field::Interval => "must be at least 1 host unit",
-            Field::AllowedFailurePercent => "must be at most 100",
+            Field::AllowedFailurePercent | Field::FlowRate => "must be at most 100",
+            Field::AimdIncrease => "must be between 1 and 100",
+            Field::AimdDecreaseFactor => "must be at most 99",
         }
     }
 }
@@ -167,6 +265,10 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    pub(crate) const fn new(field: Field, value: u64) -> ConfigError {
+        ConfigError { field, value }
+    }
+
     /// Returns the invalid field.
     #[must_use]
     pub const fn field(&self) -> Field {

@@ -15,6 +15,9 @@ pub enum Reason {
     /// [`Nozzle::shut_off`](crate::Nozzle::shut_off) was called; no call will
     /// be admitted again.
     ShutOff,
+    /// The overall flow rate is above 0, but this call's
+    /// [`Priority`](crate::Priority) class gets no share of it this interval.
+    Shed,
 }
 
 /// An attempt the nozzle did not admit.
@@ -47,6 +50,10 @@ impl Rejected {
         Rejected { reason, flow_rate }
     }
 
+    pub(crate) const fn with_reason(reason: Reason, flow_rate: u8) -> Rejected {
+        Rejected { reason, flow_rate }
+    }
+
     /// Returns why the attempt was rejected.
     #[must_use]
     pub const fn reason(&self) -> Reason {
@@ -70,6 +77,9 @@ impl fmt::Display for Rejected {
             ),
             Reason::FullyClosed => f.write_str("call rejected: flow rate is 0%"),
             Reason::ShutOff => f.write_str("call rejected: nozzle is shut off"),
+            Reason::Shed => {
+                f.write_str("call rejected: its priority class is shed at the current flow rate")
+            }
         }
     }
 }

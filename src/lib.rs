@@ -93,17 +93,22 @@ mod error;
 mod lock;
 mod nozzle;
 mod permit;
+mod priority;
 mod report;
+mod rules;
 mod sync;
 mod word;
 
-pub use config::{Abandon, Config, ConfigError, Field, DEFAULT_ALLOWED_FAILURE_PERCENT};
+pub use config::{
+    Abandon, Config, ConfigError, Field, StepPolicy, DEFAULT_ALLOWED_FAILURE_PERCENT,
+};
 pub use counter::COUNT_MAX;
 pub use error::{Error, Reason, Rejected};
 pub use nozzle::Nozzle;
 pub use permit::Permit;
+pub use priority::{Priority, PriorityNozzle, CLASSES};
 pub use report::{Snapshot, State, Transition, Verdict};
-pub use word::ATTEMPTS_SATURATED;
+pub use word::{ATTEMPTS_SATURATED, MAX_WINDOW_INTERVALS};
 
 #[cfg(all(doctest, not(loom)))]
 #[doc = include_str!("../README.md")]

@@ -4,29 +4,43 @@
 //! Admissions and outcomes never touch it. A `tick` that finds it held returns
 //! `None`: the holder is closing the interval that tick would have closed, or
 //! applying an operator action. An operator action that finds it held leaves a
-//! request bit in the lock word instead (see `control`), and the holder applies
-//! the request before it lets go. No thread spins on another thread's progress,
-//! so an interrupt handler may call any method while the main loop holds the lock.
+//! request in the lock word instead (see `control`), and the holder applies the
+//! request before it lets go. No thread spins on another thread's progress,
+//! so an interrupt handler may call any method while the main loop holds the
+//! lock.
 //!
 //! Orderings: acquiring is a compare-and-swap with `Acquire` and releasing one
 //! with `Release`, so everything one holder wrote with `Relaxed` (interval
-//! start, sequence number, carried counts) is visible to the next holder.
+//! start, sequence number, carried counts, the state bits of the lock word) is
+//! visible to the next holder.
 
+use crate::priority::Lanes;
 use crate::sync::Ordering::{Acquire, Relaxed, Release};
 use crate::word::LockWord;
 use crate::Nozzle;
 
 /// Proof that this thread holds the interval lock; releases it on drop.
 pub(crate) struct LockGuard<'a> {
-    nozzle: &'a Nozzle,
-    /// The reference rules' signed step, stored back into the lock word on
-    /// release.
-    pub(crate) step: i16,
+    pub(crate) nozzle: &'a Nozzle,
+    /// The admission words that closes and flow changes must update.
+    pub(crate) lanes: Lanes<'a>,
+    /// The lock word's state bits (step, pin, window age, operator flag) as
+    /// this holder sees them; stored back on release.
+    pub(crate) state: LockWord,
+}
+
+/// A request that a thread leaves for the lock holder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// Shut off for good.
+    ShutOff,
+    /// Change the flow rate.
+    Flow(crate::word::FlowRequest),
 }
 
 impl Nozzle {
     /// Takes the interval lock if it is free.
-    pub(crate) fn try_lock(&self) -> Option<LockGuard<'_>> {
+    pub(crate) fn try_lock<'a>(&'a self, lanes: Lanes<'a>) -> Option<LockGuard<'a>> {
         // Relaxed: a busy word means giving up; a free one is confirmed by the
         // compare-and-swap below.
         let current = LockWord(self.lock.load(Relaxed));
@@ -39,60 +53,110 @@ impl Nozzle {
             .ok()?;
         Some(LockGuard {
             nozzle: self,
-            step: current.step(),
+            lanes,
+            state: current,
         })
     }
 
-    /// Takes the interval lock if it is free; otherwise sets `request` in the
-    /// lock word for the holder to act on, and returns `None`.
-    pub(crate) fn lock_or_request(&self, request: u32) -> Option<LockGuard<'_>> {
+    /// Takes the interval lock and applies `request`, or, if the lock is held,
+    /// leaves `request` for the holder.
+    pub(crate) fn request(&self, lanes: Lanes<'_>, request: Request) {
         let mut current = LockWord(self.lock.load(Relaxed));
         loop {
-            let (next, success_order) = if current.is_busy() {
-                // Relaxed: the request bit carries no data. If it lands before
-                // the holder's release, the release's compare-and-swap fails,
-                // re-reads the word and finds it.
-                (current.0 | request, Relaxed)
+            if current.is_busy() {
+                let next = match request {
+                    Request::ShutOff => current.with_flag(LockWord::SHUT_REQUESTED, true),
+                    Request::Flow(flow) => current.with_flow_request(flow),
+                };
+                // Release: orders this thread's earlier writes before the
+                // holder's Acquire load that finds the request. The request
+                // itself is only these bits: if they land before the holder's
+                // release, that release's compare-and-swap fails and re-reads.
+                match self
+                    .lock
+                    .compare_exchange_weak(current.0, next.0, Release, Relaxed)
+                {
+                    Ok(_) => return,
+                    Err(actual) => current = LockWord(actual),
+                }
             } else {
                 // Acquire: as in try_lock.
-                (current.0 | LockWord::BUSY, Acquire)
-            };
-            match self
-                .lock
-                .compare_exchange_weak(current.0, next, success_order, Relaxed)
-            {
-                Ok(_) if current.is_busy() => return None,
-                Ok(_) => {
-                    return Some(LockGuard {
-                        nozzle: self,
-                        step: current.step(),
-                    })
+                match self.lock.compare_exchange_weak(
+                    current.0,
+                    current.0 | LockWord::BUSY,
+                    Acquire,
+                    Relaxed,
+                ) {
+                    Ok(_) => {
+                        let mut guard = LockGuard {
+                            nozzle: self,
+                            lanes,
+                            state: current,
+                        };
+                        guard.apply(request);
+                        return;
+                    }
+                    Err(actual) => current = LockWord(actual),
                 }
-                Err(actual) => current = LockWord(actual),
             }
+        }
+    }
+}
+
+impl LockGuard<'_> {
+    /// Applies one request. The guard holds the lock.
+    pub(crate) fn apply(&mut self, request: Request) {
+        match request {
+            Request::ShutOff => self.shut_off(),
+            Request::Flow(flow) => self.change_flow(flow),
+        }
+    }
+
+    /// Applies every request waiting in `waiting`.
+    fn apply_waiting(&mut self, waiting: LockWord) {
+        if waiting.has(LockWord::SHUT_REQUESTED) {
+            self.apply(Request::ShutOff);
+        }
+        if let Some(flow) = waiting.flow_request() {
+            self.apply(Request::Flow(flow));
+        }
+        if waiting.has(LockWord::INTERVAL_STAGED) {
+            self.apply_staged_interval();
         }
     }
 }
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
-        let nozzle = self.nozzle;
-        let mut current = LockWord(nozzle.lock.load(Relaxed));
+        let lock = &self.nozzle.lock;
         loop {
-            // Requests left while we held the lock are applied now, before
-            // anyone else can take it. Applying one twice is harmless, so a
-            // retry after a failed exchange may repeat it.
-            if current.shut_requested() {
-                nozzle.apply_shut_off();
+            // Acquire: a request's writes (a staged interval) must be visible
+            // before it is applied; pairs with the Release that left it.
+            let current = LockWord(lock.load(Acquire));
+            let waiting = current.0 & LockWord::REQUESTS;
+            if waiting != 0 {
+                // Take the requests while still holding the lock, so each one is
+                // applied exactly once, then look again.
+                if lock
+                    .compare_exchange_weak(current.0, current.0 & !waiting, Relaxed, Relaxed)
+                    .is_ok()
+                {
+                    self.apply_waiting(current);
+                }
+                continue;
             }
-            let free = LockWord::free_with_step(self.step);
+            // A thread may be halfway through staging an interval; its claim
+            // stays, and it takes the free lock itself to apply the value.
+            let claim = current.0 & LockWord::INTERVAL_CLAIMED;
+            let free = (self.state.0
+                & !(LockWord::BUSY | LockWord::REQUESTS | LockWord::INTERVAL_CLAIMED))
+                | claim;
             // Release: publishes this holder's writes to the next one.
-            match nozzle
-                .lock
-                .compare_exchange_weak(current.0, free.0, Release, Relaxed)
+            if lock
+                .compare_exchange_weak(current.0, free, Release, Relaxed)
+                .is_ok()
             {
-                Ok(_) => return,
-                Err(actual) => current = LockWord(actual),
+                return;
             }
         }
     }

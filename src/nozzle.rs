@@ -2,15 +2,15 @@
 
 use core::fmt;
 
-use crate::admission::{self, counts, Decision};
-use crate::close::{add_counts, classify, Timing};
-use crate::config::{Abandon, Config, ConfigError};
+use crate::admission::{self, Decision};
+use crate::config::{Config, ConfigError};
 use crate::counter::Counter;
 use crate::error::Rejected;
 use crate::permit::Permit;
+use crate::priority::Lanes;
 use crate::report::{Snapshot, State, Transition};
 use crate::sync::{AtomicU32, AtomicWord, Ordering::Relaxed};
-use crate::word::{Admission, LockWord, LockedU64};
+use crate::word::{Admission, IntervalCell, LockWord, LockedU64, Settings};
 
 /// A gradual flow controller: admits a percentage of calls and moves that
 /// percentage with the failure rate of each interval.
@@ -21,9 +21,11 @@ use crate::word::{Admission, LockWord, LockedU64};
 ///
 /// Layout (see the `word` and `counter` modules for each word's bits): the
 /// admission word comes first, then the outcome counters that successful calls
-/// touch, then the state that only `tick` and operator actions use. The whole
-/// nozzle is one 64-byte cache line on 64-bit targets.
-#[repr(C, align(64))]
+/// touch, then the state that only `tick` and operator actions use. On targets
+/// with 64-bit atomics the whole nozzle is one 64-byte cache line; elsewhere it
+/// is a few words larger and aligned only as its fields need.
+#[cfg_attr(all(target_has_atomic = "64", not(nozzle_narrow)), repr(C, align(64)))]
+#[cfg_attr(not(all(target_has_atomic = "64", not(nozzle_narrow))), repr(C))]
 pub struct Nozzle {
     /// Attempt count, flow rate and direction: `word::Admission`.
     pub(crate) admission: AtomicWord,
@@ -35,13 +37,18 @@ pub struct Nozzle {
     /// under the interval lock.
     pub(crate) carried_allowed: Counter,
     pub(crate) carried_blocked: Counter,
-    /// Interval lock, pending requests and step: `word::LockWord`.
+    /// Interval lock, waiting requests, step, pin and window age:
+    /// `word::LockWord`.
     pub(crate) lock: AtomicU32,
     /// Number of intervals closed so far. Written only under the lock.
     pub(crate) seq: LockedU64,
     /// Start of the current interval in host units. Written only under the lock.
     pub(crate) start: LockedU64,
-    pub(crate) config: Config,
+    pub(crate) interval: IntervalCell,
+    /// Allowed failure percent, abandon policy and step policy:
+    /// `word::Settings`.
+    pub(crate) settings: AtomicU32,
+    pub(crate) min_samples: u32,
 }
 
 impl Nozzle {
@@ -73,7 +80,8 @@ impl Nozzle {
         /// # Errors
         ///
         /// [`ConfigError`] naming the first invalid field and its value: an
-        /// interval of 0, or an allowed failure percent above 100.
+        /// interval of 0, an allowed failure percent above 100, or AIMD
+        /// parameters out of range.
         pub fn new(config: Config) -> Result<Nozzle, ConfigError> {
             if let Err(error) = config.validate() {
                 return Err(error);
@@ -88,7 +96,9 @@ impl Nozzle {
                 lock: AtomicU32::new(LockWord::INITIAL.0),
                 seq: LockedU64::new(0),
                 start: LockedU64::new(0),
-                config,
+                interval: IntervalCell::new(config.interval),
+                settings: AtomicU32::new(Settings::pack(&config).0),
+                min_samples: config.min_samples,
             })
         }
     }
@@ -128,24 +138,11 @@ impl Nozzle {
     /// - If another thread is closing an interval at the same moment, this call
     ///   returns `None` at once.
     ///
-    /// When the interval is not due, the call is one atomic load on targets with
-    /// 64-bit atomics.
+    /// When the interval is not due, the call reads the interval start and
+    /// length with two atomic loads on targets with 64-bit atomics, and does
+    /// nothing else.
     pub fn tick(&self, now: u64) -> Option<Transition> {
-        let interval = self.config.interval;
-        if let Some(start) = self.start.peek() {
-            if matches!(classify(start, interval, now), Timing::NotDue) {
-                return None;
-            }
-        }
-        let mut guard = self.try_lock()?;
-        match classify(self.start.get(), interval, now) {
-            Timing::NotDue => None,
-            Timing::ClockReset => {
-                self.start.set(now);
-                None
-            }
-            Timing::Due { boundary } => Some(self.close_interval(&mut guard, boundary)),
-        }
+        self.tick_lanes(now, Lanes::Single)
     }
 
     /// Returns the flow rate in percent, `0..=100` (0 once shut off).
@@ -171,42 +168,37 @@ impl Nozzle {
     /// close. The [`Transition`] returned by that close is the exact record.
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {
-        // Relaxed: as in flow_rate; see the note on tearing above.
-        let state = Admission::unpack(self.admission.load(Relaxed));
-        let (allowed, blocked) = counts(state);
-        let abandoned = self.abandoned.load();
-        Snapshot {
-            flow_rate: state.visible_flow(),
-            state: State::from_closing(state.closing),
-            allowed: add_counts(self.carried_allowed.load(), allowed),
-            blocked: add_counts(self.carried_blocked.load(), blocked),
-            successes: self.successes.load(),
-            failures: self.judged_failures(self.failures.load(), abandoned),
-            abandoned,
-        }
+        self.snapshot_lanes(Lanes::Single)
     }
 
-    /// Returns the configuration the nozzle was built with.
+    /// Returns the configuration, with the allowed failure percent and the
+    /// interval as they are now.
     #[must_use]
-    pub const fn config(&self) -> Config {
-        self.config
-    }
-
-    /// Returns the failures an interval is judged on: reported failures, plus
-    /// abandoned permits under [`Abandon::AsFailure`].
-    pub(crate) const fn judged_failures(&self, reported: u32, abandoned: u32) -> u32 {
-        match self.config.abandon {
-            Abandon::Ignore => reported,
-            Abandon::AsFailure => add_counts(reported, abandoned),
-        }
+    pub fn config(&self) -> Config {
+        // Relaxed: a sample of settings that change only by operator action.
+        let settings = Settings(self.settings.load(Relaxed));
+        let interval = match self.interval.value.peek() {
+            Some(interval) => interval,
+            // NOTE: without 64-bit atomics this reads two halves outside the
+            // lock, so it may mix an old and a new interval if an operator
+            // changes it at this moment. The value is only reported; `tick`
+            // reads it under the lock.
+            None => self.interval.value.get(),
+        };
+        Config::new(interval)
+            .allowed_failure_percent(settings.allowed_failure_percent())
+            .on_abandon(settings.abandon())
+            .step_policy(settings.step_policy())
+            .min_samples(self.min_samples)
     }
 }
 
 impl fmt::Debug for Nozzle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Nozzle")
-            .field("config", &self.config)
+            .field("config", &self.config())
             .field("current", &self.snapshot())
+            .field("pinned", &self.is_pinned())
             .field("shut_off", &self.is_shut_off())
             .finish()
     }

@@ -98,6 +98,13 @@ pub enum Verdict {
     Failing,
     /// The nozzle is shut off; the flow rate stays at 0 and no rule applies.
     ShutOff,
+    /// An operator pinned the flow rate; no rule applies until it resumes.
+    Pinned,
+    /// Too few outcomes to judge (see
+    /// [`Config::min_samples`](crate::Config::min_samples)). The counts carry
+    /// over into the next interval, so this transition's `closed` counts are
+    /// zero and the transition that judges the window reports them all.
+    Deferred,
 }
 
 /// The record of one interval close, returned by the one
@@ -125,6 +132,9 @@ pub struct Transition {
     pub state: State,
     /// Judgement of the closed interval.
     pub verdict: Verdict,
+    /// True when an operator action (pin, resume, reset, shut-off, or a
+    /// settings change) took effect since the previous transition.
+    pub operator: bool,
 }
 
 impl Transition {

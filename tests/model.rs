@@ -1,14 +1,15 @@
 //! Randomized comparison against the sequential model, with fixed seeds.
 //!
-//! Each run draws a configuration and a few thousand operations (attempts,
-//! outcomes on held permits, drops, shut-offs, and ticks with ordinary,
-//! backwards, huge and extreme timestamps) and checks every observable value
-//! after every operation.
+//! Each run draws a configuration (including minimum volume and AIMD steps)
+//! and a few thousand operations: attempts, outcomes on held permits, drops,
+//! operator actions (shut-off, pin, resume, reset, settings changes), and ticks
+//! with ordinary, backwards, huge and extreme timestamps. Every observable value
+//! is checked after every operation.
 
 mod common;
 
-use common::{assert_transition, cap, Model};
-use nozzle::{Abandon, Config, Nozzle, Permit, Reason};
+use common::{assert_transition, cap, Model, ModelPolicy};
+use nozzle::{Abandon, Config, Nozzle, Permit, Reason, StepPolicy};
 
 fn check_snapshot(nozzle: &Nozzle, model: &Model, context: &str) {
     let snapshot = nozzle.snapshot();
@@ -26,18 +27,23 @@ fn check_snapshot(nozzle: &Nozzle, model: &Model, context: &str) {
         cap(model.successes),
         "{context}: successes"
     );
-    let failures = if model.abandon_as_failure {
-        model.failures + model.abandoned
-    } else {
-        model.failures
-    };
-    assert_eq!(snapshot.failures, cap(failures), "{context}: failures");
+    assert_eq!(
+        snapshot.failures,
+        cap(model.judged_failures()),
+        "{context}: failures"
+    );
     assert_eq!(
         snapshot.abandoned,
         cap(model.abandoned),
         "{context}: abandoned"
     );
     assert_eq!(nozzle.is_shut_off(), model.shut, "{context}: shut off");
+    assert_eq!(nozzle.is_pinned(), model.pinned, "{context}: pinned");
+    assert_eq!(
+        nozzle.config().interval(),
+        model.interval,
+        "{context}: interval"
+    );
 }
 
 fn next_now(rng: &mut fastrand::Rng, now: u64, interval: u64) -> u64 {
@@ -71,11 +77,36 @@ fn run(seed: u64, operations: usize) {
     } else {
         Abandon::Ignore
     };
+    let min_samples = match rng.u8(0..4) {
+        0 => rng.u32(1..=50),
+        _ => 0,
+    };
+    let (policy, model_policy) = match rng.u8(0..4) {
+        0 => {
+            let increase = rng.u8(1..=100);
+            let decrease_factor = rng.u8(0..=99);
+            (
+                StepPolicy::Aimd {
+                    increase,
+                    decrease_factor,
+                },
+                ModelPolicy::Aimd {
+                    increase: i64::from(increase),
+                    decrease_factor: i64::from(decrease_factor),
+                },
+            )
+        }
+        _ => (StepPolicy::Doubling, ModelPolicy::Doubling),
+    };
     let config = Config::new(interval)
         .allowed_failure_percent(percent)
-        .on_abandon(abandon);
+        .on_abandon(abandon)
+        .min_samples(min_samples)
+        .step_policy(policy);
     let nozzle = Nozzle::new(config).unwrap();
     let mut model = Model::new(interval, percent, abandon_as_failure);
+    model.min_samples = u64::from(min_samples);
+    model.policy = model_policy;
     let mut held: Vec<Permit<'_>> = Vec::new();
     let mut now = 0u64;
     // How often each operation is drawn varies per run, so that some runs
@@ -121,8 +152,31 @@ fn run(seed: u64, operations: usize) {
                 nozzle.shut_off();
                 model.shut_off();
             }
+            76 => {
+                let flow = rng.u8(0..=100);
+                nozzle.pin(flow).unwrap();
+                model.pin(flow);
+            }
+            77 => {
+                nozzle.resume();
+                model.resume();
+            }
+            78 if rng.u8(0..4) == 0 => {
+                nozzle.reset();
+                model.reset();
+            }
+            79 if rng.u8(0..4) == 0 => {
+                let percent = rng.u8(0..=100);
+                nozzle.set_allowed_failure_percent(percent).unwrap();
+                model.set_allowed_failure_percent(percent);
+            }
+            80 if rng.u8(0..4) == 0 => {
+                let interval = rng.u64(1..=interval.saturating_mul(2).max(1));
+                nozzle.set_interval(interval).unwrap();
+                model.set_interval(interval);
+            }
             _ => {
-                now = next_now(&mut rng, now, interval);
+                now = next_now(&mut rng, now, model.interval);
                 let actual = nozzle.tick(now);
                 let expected = model.tick(now);
                 assert_eq!(

@@ -7,7 +7,7 @@
 
 #![allow(dead_code)]
 
-use nozzle::{Nozzle, State, Transition, COUNT_MAX};
+use nozzle::{Nozzle, State, Transition, Verdict, COUNT_MAX};
 
 /// Makes `attempts` calls and reports a failure for each admitted one.
 /// Returns how many were admitted.
@@ -56,23 +56,55 @@ pub fn cap(count: u64) -> u32 {
     count.min(u64::from(COUNT_MAX)) as u32
 }
 
-/// A sequential model of the reference rules.
+/// Step policy of the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelPolicy {
+    Doubling,
+    Aimd { increase: i64, decrease_factor: i64 },
+}
+
+/// A sequential model of the reference rules, plus the extensions: operator
+/// actions, a minimum sample count, and AIMD steps.
 #[derive(Clone, Debug)]
 pub struct Model {
     pub interval: u64,
     pub allowed_failure_percent: u64,
     pub abandon_as_failure: bool,
+    pub min_samples: u64,
+    pub policy: ModelPolicy,
     pub flow: i64,
     pub closing: bool,
     pub step: i64,
+    /// Counts of the interval (or minimum-volume window) so far.
     pub allowed: u64,
     pub blocked: u64,
     pub successes: u64,
     pub failures: u64,
     pub abandoned: u64,
+    /// Attempts since the flow rate was last set, which the admission rule
+    /// counts: a close or an operator's flow change starts them again.
+    pub segment_allowed: u64,
+    pub segment_blocked: u64,
     pub start: u64,
     pub seq: u64,
     pub shut: bool,
+    pub pinned: bool,
+    pub operator: bool,
+    /// Intervals deferred in the current minimum-volume window.
+    pub age: u32,
+}
+
+/// Most intervals one minimum-volume window spans.
+pub const WINDOW: u32 = 8;
+
+/// How the model judged an interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelVerdict {
+    Healthy,
+    Failing,
+    ShutOff,
+    Pinned,
+    Deferred,
 }
 
 /// What the model expects from one interval close.
@@ -89,6 +121,8 @@ pub struct ModelClose {
     pub closed_flow: u8,
     pub flow: u8,
     pub closing: bool,
+    pub verdict: ModelVerdict,
+    pub operator: bool,
 }
 
 impl Model {
@@ -97,6 +131,8 @@ impl Model {
             interval,
             allowed_failure_percent: u64::from(allowed_failure_percent),
             abandon_as_failure,
+            min_samples: 0,
+            policy: ModelPolicy::Doubling,
             flow: 100,
             closing: false,
             step: 0,
@@ -105,26 +141,34 @@ impl Model {
             successes: 0,
             failures: 0,
             abandoned: 0,
+            segment_allowed: 0,
+            segment_blocked: 0,
             start: 0,
             seq: 0,
             shut: false,
+            pinned: false,
+            operator: false,
+            age: 0,
         }
     }
 
     /// The reference admission rule over explicit counters.
     pub fn attempt(&mut self) -> bool {
-        let k = self.allowed + self.blocked;
+        let k = self.segment_allowed + self.segment_blocked;
+        let a = self.segment_allowed;
         let admit = if self.shut || self.flow == 0 {
             false
         } else if self.flow == 100 {
             true
         } else {
-            k == 0 || 100 * u128::from(self.allowed) < self.flow as u128 * u128::from(k)
+            k == 0 || 100 * u128::from(a) < self.flow as u128 * u128::from(k)
         };
         if admit {
             self.allowed += 1;
+            self.segment_allowed += 1;
         } else {
             self.blocked += 1;
+            self.segment_blocked += 1;
         }
         admit
     }
@@ -141,10 +185,67 @@ impl Model {
         self.abandoned += 1;
     }
 
+    fn restart_segment(&mut self) {
+        self.segment_allowed = 0;
+        self.segment_blocked = 0;
+    }
+
     /// Shuts off: counts so far stay, later attempts are all blocked.
     pub fn shut_off(&mut self) {
+        if self.shut {
+            return;
+        }
         self.shut = true;
         self.closing = true;
+        self.pinned = false;
+        self.operator = true;
+        self.restart_segment();
+    }
+
+    pub fn pin(&mut self, flow: u8) {
+        if self.shut {
+            return;
+        }
+        self.flow = i64::from(flow);
+        self.pinned = true;
+        self.age = 0;
+        self.operator = true;
+        self.restart_segment();
+    }
+
+    pub fn resume(&mut self) {
+        if self.shut {
+            return;
+        }
+        if self.pinned {
+            self.pinned = false;
+            self.step = 0;
+            self.age = 0;
+        }
+        self.operator = true;
+    }
+
+    pub fn reset(&mut self) {
+        if self.shut {
+            return;
+        }
+        self.flow = 100;
+        self.closing = false;
+        self.step = 0;
+        self.pinned = false;
+        self.age = 0;
+        self.operator = true;
+        self.restart_segment();
+    }
+
+    pub fn set_allowed_failure_percent(&mut self, percent: u8) {
+        self.allowed_failure_percent = u64::from(percent);
+        self.operator = true;
+    }
+
+    pub fn set_interval(&mut self, interval: u64) {
+        self.interval = interval;
+        self.operator = true;
     }
 
     pub fn visible_flow(&self) -> u8 {
@@ -163,9 +264,9 @@ impl Model {
         }
     }
 
-    fn judged_failures(&self) -> u64 {
+    pub fn judged_failures(&self) -> u64 {
         if self.abandon_as_failure {
-            self.failures + self.abandoned
+            u64::from(cap(self.failures)) + u64::from(cap(self.abandoned))
         } else {
             self.failures
         }
@@ -187,7 +288,42 @@ impl Model {
         }
     }
 
+    fn defers(&self) -> bool {
+        let samples = u64::from(cap(self.successes)) + u64::from(cap(self.judged_failures()));
+        !self.shut
+            && !self.pinned
+            && self.min_samples > 0
+            && self.flow > 1
+            && self.age + 1 < WINDOW
+            && samples.min(u64::from(COUNT_MAX)) < self.min_samples
+    }
+
     fn close(&mut self, boundary: u64) -> ModelClose {
+        let operator = std::mem::take(&mut self.operator);
+        let closed_flow = self.visible_flow();
+        let closed_closing = self.closing;
+        self.seq += 1;
+        let start = std::mem::replace(&mut self.start, boundary);
+
+        if self.defers() {
+            self.age += 1;
+            return ModelClose {
+                seq: self.seq,
+                start,
+                end: boundary,
+                allowed: 0,
+                blocked: 0,
+                successes: 0,
+                failures: 0,
+                abandoned: 0,
+                closed_flow,
+                flow: closed_flow,
+                closing: closed_closing,
+                verdict: ModelVerdict::Deferred,
+                operator,
+            };
+        }
+
         // The crate's counters saturate before the rate is computed.
         let successes = u64::from(cap(self.successes));
         let failures = u64::from(cap(self.judged_failures()));
@@ -195,28 +331,20 @@ impl Model {
         let rate = (failures * 100)
             .checked_div(successes + failures)
             .unwrap_or(0);
-        let closed_flow = self.visible_flow();
-        if !self.shut {
-            if rate > self.allowed_failure_percent {
-                self.closing = true;
-                if self.flow > 0 {
-                    let movement = self.step.min(-1);
-                    self.flow = (self.flow + movement).clamp(0, 100);
-                    self.step = (2 * movement).clamp(-128, 128);
-                }
-            } else {
-                self.closing = false;
-                if self.flow < 100 {
-                    let movement = self.step.max(1);
-                    self.flow = (self.flow + movement).clamp(0, 100);
-                    self.step = (2 * movement).clamp(-128, 128);
-                }
-            }
-        }
-        self.seq += 1;
+        let verdict = if self.shut {
+            ModelVerdict::ShutOff
+        } else if self.pinned {
+            ModelVerdict::Pinned
+        } else if rate > self.allowed_failure_percent {
+            self.move_flow(true);
+            ModelVerdict::Failing
+        } else {
+            self.move_flow(false);
+            ModelVerdict::Healthy
+        };
         let record = ModelClose {
             seq: self.seq,
-            start: self.start,
+            start,
             end: boundary,
             allowed: cap(self.allowed),
             blocked: cap(self.blocked),
@@ -226,14 +354,49 @@ impl Model {
             closed_flow,
             flow: self.visible_flow(),
             closing: self.closing,
+            verdict,
+            operator,
         };
         self.allowed = 0;
         self.blocked = 0;
         self.successes = 0;
         self.failures = 0;
         self.abandoned = 0;
-        self.start = boundary;
+        self.age = 0;
+        self.restart_segment();
         record
+    }
+
+    fn move_flow(&mut self, closing: bool) {
+        self.closing = closing;
+        match self.policy {
+            ModelPolicy::Doubling => {
+                let at_limit = if closing {
+                    self.flow == 0
+                } else {
+                    self.flow == 100
+                };
+                if !at_limit {
+                    let movement = if closing {
+                        self.step.min(-1)
+                    } else {
+                        self.step.max(1)
+                    };
+                    self.flow = (self.flow + movement).clamp(0, 100);
+                    self.step = (2 * movement).clamp(-128, 128);
+                }
+            }
+            ModelPolicy::Aimd {
+                increase,
+                decrease_factor,
+            } => {
+                self.flow = if closing {
+                    self.flow * decrease_factor / 100
+                } else {
+                    (self.flow + increase).min(100)
+                };
+            }
+        }
     }
 }
 
@@ -273,4 +436,13 @@ pub fn assert_transition(actual: &Transition, expected: &ModelClose, context: &s
         State::Opening
     };
     assert_eq!(actual.state, state, "{context}: new state");
+    let verdict = match expected.verdict {
+        ModelVerdict::Healthy => Verdict::Healthy,
+        ModelVerdict::Failing => Verdict::Failing,
+        ModelVerdict::ShutOff => Verdict::ShutOff,
+        ModelVerdict::Pinned => Verdict::Pinned,
+        ModelVerdict::Deferred => Verdict::Deferred,
+    };
+    assert_eq!(actual.verdict, verdict, "{context}: verdict");
+    assert_eq!(actual.operator, expected.operator, "{context}: operator");
 }
