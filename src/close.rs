@@ -218,9 +218,9 @@ impl Nozzle {
     /// counts that the lanes held. With `carry`, those counts move into the
     /// carried counters instead, because the interval goes on.
     ///
-    /// The caller holds the interval lock, which is what keeps the flow rate
-    /// and direction of every word from changing under the loops below; only
-    /// the attempt counts move.
+    /// The caller holds the interval lock. That keeps the flow rate and
+    /// direction of every word from changing under the swaps below, so only the
+    /// attempt counts move.
     pub(crate) fn restart_lanes(
         &self,
         lanes: Lanes<'_>,
@@ -283,7 +283,7 @@ pub(crate) const fn judged_failures(settings: Settings, reported: u32, abandoned
     }
 }
 
-/// A snapshot with the flow of `control` and no counts.
+/// Returns a snapshot with the flow of `control` and no counts.
 const fn empty_snapshot(control: Admission) -> Snapshot {
     Snapshot {
         flow_rate: control.visible_flow(),

@@ -2,9 +2,9 @@
 //! settings at run time.
 //!
 //! `allowed` and `blocked` are derived from one attempt count under one flow
-//! rate, so a flow change in the middle of an interval first moves the counts so
-//! far into the carried counters and then starts the attempt count again under
-//! the new flow rate. Both steps happen under the interval lock, so a close
+//! rate. A flow change in the middle of an interval therefore first moves the
+//! counts so far into the carried counters. It then starts the attempt count
+//! again under the new flow rate. Both steps happen under the interval lock, so a close
 //! finds either both done or neither.
 //!
 //! An action that finds the lock held by another thread leaves a request in the
@@ -74,7 +74,7 @@ impl Nozzle {
         self.request(Lanes::Single, Request::Flow(FlowRequest::Reset));
     }
 
-    /// Returns true while an operator holds the flow rate with [`pin`](Nozzle::pin).
+    /// Returns true while an operator keeps the flow rate fixed with [`pin`](Nozzle::pin).
     #[must_use]
     pub fn is_pinned(&self) -> bool {
         // Relaxed: a sample. A pin waiting for the lock holder reads as
@@ -139,7 +139,7 @@ impl Nozzle {
     /// stores and only the lock holder may write the interval itself.
     ///
     /// The caller first claims the staging cell with a bit in the lock word. If
-    /// another thread holds that claim, the two calls overlap, and this one
+    /// another thread has that claim, the two calls overlap, and this one
     /// counts as the earlier of the two, overwritten by the other: it returns
     /// without writing. Otherwise it writes the staging cell, then either takes
     /// the free lock and applies the value itself, or hands it to the holder.

@@ -22,7 +22,7 @@ use crate::word::{Admission, IntervalCell, LockWord, LockedU64, Settings};
 /// Layout (see the `word` and `counter` modules for each word's bits): the
 /// admission word comes first, then the outcome counters that successful calls
 /// touch, then the state that only `tick` and operator actions use. On targets
-/// with 64-bit atomics the whole nozzle is one 64-byte cache line; elsewhere it
+/// with 64-bit atomics the whole nozzle is one 64-byte cache line. Elsewhere it
 /// is a few words larger and aligned only as its fields need.
 #[cfg_attr(all(target_has_atomic = "64", not(nozzle_narrow)), repr(C, align(64)))]
 #[cfg_attr(not(all(target_has_atomic = "64", not(nozzle_narrow))), repr(C))]

@@ -1,7 +1,7 @@
 //! Priority classes: shed low-priority calls before critical ones.
 //!
 //! A [`PriorityNozzle`] keeps one admission word per [`Priority`], each with its
-//! own flow rate, next to the word that holds the nozzle's overall flow rate. At
+//! own flow rate, next to the word that contains the nozzle's overall flow rate. At
 //! every close the overall rate `f` is split over the classes by the previous
 //! interval's class mix: classes are served from the most important down, each
 //! at 100 % while the budget of `f` percent of all attempts lasts, one class at
@@ -102,7 +102,7 @@ impl ClassWords {
     /// flow rate, and returns the `allowed` and `blocked` counts the words held.
     ///
     /// A close (`from_last_mix` false) splits by the attempts of the interval it
-    /// closes and records them as the new mix; an operator's change splits by
+    /// closes and records them as the new mix. An operator's change splits by
     /// the mix of the last closed interval.
     pub(crate) fn restart(&self, next: Admission, from_last_mix: bool) -> (u32, u32) {
         let mut mix = [0u64; CLASSES];

@@ -20,8 +20,8 @@ pub(crate) const MAX_STEP: i16 = 128;
 
 /// Applies `policy` to a judged interval whose failure rate was
 /// `failure_rate`. The interval is failing when `failure_rate` is strictly
-/// greater than `allowed_failure_percent`; the direction becomes closing then,
-/// and opening otherwise, even when the flow rate is already at its limit.
+/// greater than `allowed_failure_percent`. The direction then becomes closing,
+/// and otherwise opening, even when the flow rate is already at its limit.
 pub(crate) const fn judge(
     flow: Flow,
     failure_rate: u8,
@@ -38,7 +38,7 @@ pub(crate) const fn judge(
     }
 }
 
-/// The reference rule: if the flow rate can move in this direction, move it by
+/// Applies the reference rule: if the flow rate can move in this direction, move it by
 /// `m = min(step, -1)` when closing or `m = max(step, 1)` when opening, and
 /// make the step `2m`, saturating at ±[`MAX_STEP`]. At 0 (closing) or 100
 /// (opening) the step stays as it is.

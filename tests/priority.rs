@@ -134,12 +134,14 @@ fn uneven_mix_keeps_total_near_flow() {
         }
         admitted
     };
+
     for k in 1..=4u64 {
         run(&nozzle, true);
         nozzle.tick(1_000 * k).unwrap();
     }
     let flow = nozzle.flow_rate();
     assert_eq!(flow, 85);
+
     let admitted = run(&nozzle, false);
     let fractions: Vec<f64> = admitted
         .iter()
@@ -149,6 +151,7 @@ fn uneven_mix_keeps_total_near_flow() {
     for pair in fractions.windows(2) {
         assert!(pair[0] >= pair[1], "{fractions:?}");
     }
+
     let total: usize = admitted.iter().sum();
     let attempts: usize = mix.iter().sum();
     let percent = total as f64 * 100.0 / attempts as f64;
