@@ -25,7 +25,7 @@ pub(crate) struct LockGuard<'a> {
     /// The admission words that closes and flow changes must update.
     pub(crate) lanes: Lanes<'a>,
     /// The lock word's state bits (step, pin, window age, operator flag) as
-    /// this holder sees them; stored back on release.
+    /// this holder last read them; stored back on release.
     pub(crate) state: LockWord,
 }
 

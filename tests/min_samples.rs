@@ -115,7 +115,7 @@ fn recovery_from_zero_is_bounded() {
 
 /// Intervals from 0 to 100 with ten attempts per interval, all successful:
 /// 0 -> 1 and 1 -> 3 are judged at once; each later step waits until the window
-/// holds `min_samples` outcomes or spans the longest window. A window's
+/// contains `min_samples` outcomes or spans the longest window. A window's
 /// attempts form one admission sequence, so its admitted count is the
 /// reference rule applied to all of them.
 fn expected_recovery(min_samples: u32) -> u64 {
