@@ -135,8 +135,10 @@ impl Nozzle {
     /// - A `now` before the interval start by at most one interval changes
     ///   nothing. A `now` earlier than that is taken as a clock reset: the
     ///   interval restarts at `now`, keeping its counts, and `None` is returned.
-    /// - If another thread is closing an interval at the same moment, this call
-    ///   returns `None` at once.
+    /// - If another thread holds the interval lock at that moment (closing an
+    ///   interval, or applying an operator action such as [`pin`](Nozzle::pin)),
+    ///   this call returns `None` at once. A close it would have made is then made
+    ///   by the next `tick`, which covers both intervals.
     ///
     /// When the interval is not due, the call reads the interval start and
     /// length with two atomic loads on targets with 64-bit atomics, and does
