@@ -51,7 +51,10 @@ fn pin_racing_close_is_applied() {
         let second = nozzle.tick(20).unwrap();
         assert_eq!(second.verdict, Verdict::Pinned);
         assert_eq!(second.flow_rate, 30);
-        assert!(first.operator || second.operator, "the pin is reported once");
+        assert!(
+            first.operator || second.operator,
+            "the pin is reported once"
+        );
         assert!(!(first.operator && second.operator));
     });
 }
@@ -88,6 +91,9 @@ fn attempts_racing_pin_stay_counted() {
         let admitted = caller.join().unwrap();
         let snapshot = nozzle.snapshot();
         assert_eq!(snapshot.allowed + snapshot.blocked, 2);
-        assert_eq!(snapshot.allowed, admitted, "allowed is exact across the pin");
+        assert_eq!(
+            snapshot.allowed, admitted,
+            "allowed is exact across the pin"
+        );
     });
 }

@@ -43,7 +43,10 @@ fn class_attempt_racing_close_is_counted_once() {
         let nozzle = split_nozzle();
         let other = Arc::clone(&nozzle);
         let caller = thread::spawn(move || {
-            other.try_acquire_with(Priority::Critical).unwrap().success();
+            other
+                .try_acquire_with(Priority::Critical)
+                .unwrap()
+                .success();
         });
         let closed = nozzle.tick(20).unwrap();
         caller.join().unwrap();
