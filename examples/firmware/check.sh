@@ -11,6 +11,10 @@ cd "$(dirname "$0")"
 # Seconds one QEMU run may take. A passing run takes well under one second.
 RUN_TIMEOUT_SECONDS=60
 
+# One target directory for all firmware crates, so that the build scripts and
+# procedural macros they share are compiled once.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 

@@ -14,7 +14,7 @@ section() {
     size -A "$1" | awk -v name="$2" '$1 == name { print $2 }'
 }
 
-elf=target/thumbv7em-none-eabihf/release/nozzle-code-size
+elf=${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/release/nozzle-code-size
 declare -A text rodata ram
 for variant in baseline acquire tick; do
     features=()
