@@ -20,8 +20,8 @@
 //! `critical-section` feature: portable-atomic runs every atomic operation
 //! inside `critical_section::with`, which `cortex-m`'s
 //! `critical-section-single-core` implements by masking interrupts. SysTick
-//! therefore never lands inside one atomic operation, but it does land between
-//! the operations of an acquire, an outcome or a close.
+//! therefore never lands inside one atomic operation, only between two: for
+//! example between an attempt and the outcome of its permit.
 
 #![no_std]
 #![no_main]

@@ -16,8 +16,9 @@
 //!    when every check passed.
 //!
 //! On this target every nozzle operation is lock-free: the atomics compile to
-//! LDREX/STREX loops. An interrupt that lands between the two makes the STREX
-//! fail and the loop retry.
+//! LDREX/STREX loops. An exception clears the exclusive access tag (Cortex-M3
+//! and M4 generic user guides), so an interrupt that lands between the two
+//! makes the STREX fail and the loop retry.
 
 #![no_std]
 #![no_main]
