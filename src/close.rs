@@ -50,11 +50,18 @@ pub(crate) const fn classify(start: u64, interval: u64, now: u64) -> Timing {
         if elapsed < interval {
             return Timing::NotDue;
         }
-        // interval >= 1 is checked by Config::validate; checked_rem keeps a
-        // zero from panicking all the same.
-        let past_boundary = match elapsed.checked_rem(interval) {
-            Some(rest) => rest,
-            None => 0,
+        // A tick that comes within the next interval, the usual case, needs no
+        // 64-bit division, which is slow on 32-bit microcontrollers.
+        let past_one = elapsed.saturating_sub(interval);
+        let past_boundary = if past_one < interval {
+            past_one
+        } else {
+            // interval >= 1 is checked by Config::validate; checked_rem keeps a
+            // zero from panicking all the same.
+            match elapsed.checked_rem(interval) {
+                Some(rest) => rest,
+                None => 0,
+            }
         };
         // past_boundary <= elapsed <= now, so this cannot underflow.
         return Timing::Due {
