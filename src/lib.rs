@@ -97,6 +97,11 @@ mod report;
 mod sync;
 mod word;
 
+// Wrappers over the core. They add API, never state: `Nozzle` is the same with
+// every feature.
+mod future;
+mod owned;
+
 pub use config::{Abandon, Config, ConfigError, Field, DEFAULT_ALLOWED_FAILURE_PERCENT};
 pub use counter::COUNT_MAX;
 pub use error::{Error, Reason, Rejected};
@@ -104,6 +109,8 @@ pub use nozzle::Nozzle;
 pub use permit::Permit;
 pub use report::{Snapshot, State, Transition, Verdict};
 pub use word::ATTEMPTS_SATURATED;
+
+pub use owned::OwnedPermit;
 
 #[cfg(all(doctest, not(loom)))]
 #[doc = include_str!("../README.md")]
