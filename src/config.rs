@@ -122,6 +122,10 @@ impl Config {
 pub enum Field {
     /// [`Config::new`]'s interval.
     Interval,
+    /// An interval given as a `Duration` (`Config::from_duration`, with the
+    /// `std` feature) that does not fit in `u64` nanoseconds. The value is in
+    /// whole seconds, rounded up.
+    IntervalSecs,
     /// [`Config::allowed_failure_percent`].
     AllowedFailurePercent,
 }
@@ -132,6 +136,7 @@ impl Field {
     pub const fn name(self) -> &'static str {
         match self {
             Field::Interval => "interval",
+            Field::IntervalSecs => "interval_secs",
             Field::AllowedFailurePercent => "allowed_failure_percent",
         }
     }
@@ -139,6 +144,7 @@ impl Field {
     const fn requirement(self) -> &'static str {
         match self {
             Field::Interval => "must be at least 1 host unit",
+            Field::IntervalSecs => "must be at most 18446744073.709551615 (u64::MAX nanoseconds)",
             Field::AllowedFailurePercent => "must be at most 100",
         }
     }
@@ -167,6 +173,12 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// Creates the error for modules outside this one that check a field.
+    #[cfg(feature = "std")]
+    pub(crate) const fn new(field: Field, value: u64) -> ConfigError {
+        ConfigError { field, value }
+    }
+
     /// Returns the invalid field.
     #[must_use]
     pub const fn field(&self) -> Field {

@@ -81,7 +81,7 @@
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 #![warn(clippy::std_instead_of_core)]
 
-#[cfg(test)]
+#[cfg(any(test, feature = "std"))]
 extern crate std;
 
 mod admission;
@@ -99,6 +99,8 @@ mod word;
 
 // Wrappers over the core. They add API, never state: `Nozzle` is the same with
 // every feature.
+#[cfg(feature = "std")]
+mod clock;
 mod future;
 mod owned;
 
@@ -110,6 +112,8 @@ pub use permit::Permit;
 pub use report::{Snapshot, State, Transition, Verdict};
 pub use word::ATTEMPTS_SATURATED;
 
+#[cfg(feature = "std")]
+pub use clock::Clock;
 pub use owned::OwnedPermit;
 
 #[cfg(all(doctest, not(loom)))]
