@@ -103,6 +103,8 @@ mod word;
 mod clock;
 mod future;
 mod owned;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use config::{Abandon, Config, ConfigError, Field, DEFAULT_ALLOWED_FAILURE_PERCENT};
 pub use counter::COUNT_MAX;
