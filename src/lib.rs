@@ -102,6 +102,8 @@ mod word;
 #[cfg(feature = "std")]
 mod clock;
 mod future;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod owned;
 #[cfg(feature = "tower")]
 pub mod tower;
