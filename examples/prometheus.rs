@@ -11,14 +11,15 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::get;
-use axum::Router;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::server::conn::http1;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use metrics_exporter_prometheus::PrometheusBuilder;
+use metrics_exporter_prometheus::PrometheusHandle;
 use nozzle::metrics::Metrics;
 use nozzle::{Clock, Config, Nozzle};
+use tokio::net::TcpListener;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -65,17 +66,33 @@ async fn traffic(nozzle: Arc<Nozzle>, clock: Clock) {
     }
 }
 
+/// Serves the Prometheus text of `handle` over HTTP/1 on `listener`, for any
+/// path.
+async fn serve(listener: TcpListener, handle: PrometheusHandle) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let handle = handle.clone();
+        let service = hyper::service::service_fn(move |_request| {
+            let text = handle.render();
+            async move {
+                Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(
+                    bytes::Bytes::from(text),
+                )))
+            }
+        });
+        tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let handle = PrometheusBuilder::new().install_recorder()?;
     Metrics::describe();
 
     // The scrape endpoint, on an ephemeral port of 127.0.0.1.
-    let listener =
-        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let address = listener.local_addr()?;
-    let app = Router::new().route("/metrics", get(move || async move { handle.render() }));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(serve(listener, handle));
 
     let nozzle = Arc::new(Nozzle::new(
         Config::from_duration(INTERVAL)?.allowed_failure_percent(25),

@@ -1,4 +1,4 @@
-//! A tower HTTP client with a nozzle in front of it, calling an axum server on
+//! A tower HTTP client with a nozzle in front of it, calling a hyper server on
 //! 127.0.0.1 that goes through an outage: for a while it responds to most requests
 //! with 503 and stalls some past the client's timeout, then it recovers.
 //!
@@ -14,15 +14,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
+use http::StatusCode;
 use http_body_util::{BodyExt, Empty};
+use hyper::server::conn::http1;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use nozzle::tower::{BoxError, NozzleLayer};
 use nozzle::{Config, Error, Nozzle, Transition};
+use tokio::net::TcpListener;
 use tower::{Service, ServiceBuilder, ServiceExt};
 
 const INTERVAL: Duration = Duration::from_millis(250);
@@ -40,20 +39,40 @@ struct Upstream {
     served: AtomicU32,
 }
 
-async fn handle(State(upstream): State<Arc<Upstream>>) -> StatusCode {
-    let n = upstream.served.fetch_add(1, Relaxed);
-    if !upstream.outage.load(Relaxed) {
-        return StatusCode::OK;
-    }
-    match n % 10 {
-        // One request in ten stalls past the client's timeout.
-        0 => {
-            tokio::time::sleep(CLIENT_TIMEOUT * 5).await;
-            StatusCode::OK
+impl Upstream {
+    async fn respond(&self) -> StatusCode {
+        let n = self.served.fetch_add(1, Relaxed);
+        if !self.outage.load(Relaxed) {
+            return StatusCode::OK;
         }
-        // Eight in ten fail, one in ten succeeds.
-        1..=8 => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::OK,
+        match n % 10 {
+            // One request in ten stalls past the client's timeout.
+            0 => {
+                tokio::time::sleep(CLIENT_TIMEOUT * 5).await;
+                StatusCode::OK
+            }
+            // Eight in ten fail, one in ten succeeds.
+            1..=8 => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::OK,
+        }
+    }
+}
+
+/// Serves `upstream` over HTTP/1 on `listener`, one task per connection.
+async fn serve(listener: TcpListener, upstream: Arc<Upstream>) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let upstream = Arc::clone(&upstream);
+        let service = hyper::service::service_fn(move |_request| {
+            let upstream = Arc::clone(&upstream);
+            async move {
+                let status = upstream.respond().await;
+                http::Response::builder()
+                    .status(status)
+                    .body(Empty::<bytes::Bytes>::new())
+            }
+        });
+        tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
     }
 }
 
@@ -83,15 +102,11 @@ fn print_transition(transition: &Transition) {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    // The upstream: an axum server on an ephemeral port of 127.0.0.1.
+    // The upstream: a hyper server on an ephemeral port of 127.0.0.1.
     let upstream = Arc::new(Upstream::default());
-    let listener =
-        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let address = listener.local_addr()?;
-    let app = Router::new()
-        .route("/", get(handle))
-        .with_state(Arc::clone(&upstream));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(serve(listener, Arc::clone(&upstream)));
     println!("upstream listening on http://{address}/");
 
     // The client: nozzle, then timeout, then hyper.

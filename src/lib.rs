@@ -69,6 +69,21 @@
 //! past it). Targets without compare-and-swap, such as `thumbv6m-none-eabi`,
 //! need the `critical-section` feature and a critical-section implementation.
 //!
+//! # Features
+//!
+//! Without features the crate also offers [`Nozzle::call_async`],
+//! [`Nozzle::call_async_bool`] and [`OwnedPermit`]. Each feature below only
+//! adds API; `Nozzle` itself is the same with every combination.
+//!
+//! - `std`: `Clock`, which reads `std::time::Instant` as the nanoseconds that
+//!   `tick` takes, and `Config::from_duration`.
+//! - `tower` (implies `std`): `tower::NozzleLayer`, which admits each request
+//!   of a tower service through a shared nozzle.
+//! - `metrics` (implies `std`): `metrics::Metrics`, which exports transitions
+//!   through the `metrics` facade.
+//! - `critical-section`: atomics through critical sections on targets without
+//!   compare-and-swap.
+//!
 //! # Minimum supported Rust version
 //!
 //! Rust 1.81, for `core::error::Error`.

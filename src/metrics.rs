@@ -1,4 +1,4 @@
-//! Metrics export through the [`metrics`](::metrics) facade, with the `metrics`
+//! Metrics export through the `metrics` facade crate, with the `metrics`
 //! feature.
 //!
 //! [`Metrics::record`] turns each [`Transition`] into updates of these
