@@ -209,6 +209,10 @@ impl Config {
 pub enum Field {
     /// [`Config::new`]'s interval.
     Interval,
+    /// An interval given as a `Duration` (`Config::from_duration`, with the
+    /// `std` feature) that does not fit in `u64` nanoseconds. The value is in
+    /// whole seconds, rounded up.
+    IntervalSecs,
     /// [`Config::allowed_failure_percent`].
     AllowedFailurePercent,
     /// `increase` of [`StepPolicy::Aimd`].
@@ -225,6 +229,7 @@ impl Field {
     pub const fn name(self) -> &'static str {
         match self {
             Field::Interval => "interval",
+            Field::IntervalSecs => "interval_secs",
             Field::AllowedFailurePercent => "allowed_failure_percent",
             Field::AimdIncrease => "increase",
             Field::AimdDecreaseFactor => "decrease_factor",
@@ -235,6 +240,7 @@ impl Field {
     const fn requirement(self) -> &'static str {
         match self {
             Field::Interval => "must be at least 1 host unit",
+            Field::IntervalSecs => "must be at most 18446744073.709551615 (u64::MAX nanoseconds)",
             Field::AllowedFailurePercent | Field::FlowRate => "must be at most 100",
             Field::AimdIncrease => "must be between 1 and 100",
             Field::AimdDecreaseFactor => "must be at most 99",
@@ -265,6 +271,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// Creates the error for modules outside this one that check a field.
     pub(crate) const fn new(field: Field, value: u64) -> ConfigError {
         ConfigError { field, value }
     }

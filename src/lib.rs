@@ -69,6 +69,21 @@
 //! past it). Targets without compare-and-swap, such as `thumbv6m-none-eabi`,
 //! need the `critical-section` feature and a critical-section implementation.
 //!
+//! # Features
+//!
+//! Without features the crate also offers [`Nozzle::call_async`],
+//! [`Nozzle::call_async_bool`] and [`OwnedPermit`]. Each feature below only
+//! adds API; `Nozzle` itself is the same with every combination.
+//!
+//! - `std`: `Clock`, which reads `std::time::Instant` as the nanoseconds that
+//!   `tick` takes, and `Config::from_duration`.
+//! - `tower` (implies `std`): `tower::NozzleLayer`, which admits each request
+//!   of a tower service through a shared nozzle.
+//! - `metrics` (implies `std`): `metrics::Metrics`, which exports transitions
+//!   through the `metrics` facade.
+//! - `critical-section`: atomics through critical sections on targets without
+//!   compare-and-swap.
+//!
 //! # Minimum supported Rust version
 //!
 //! Rust 1.81, for `core::error::Error`.
@@ -81,7 +96,7 @@
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 #![warn(clippy::std_instead_of_core)]
 
-#[cfg(test)]
+#[cfg(any(test, feature = "std"))]
 extern crate std;
 
 mod admission;
@@ -99,6 +114,17 @@ mod rules;
 mod sync;
 mod word;
 
+// Wrappers over the core. They add API, never state: `Nozzle` is the same with
+// every feature.
+#[cfg(feature = "std")]
+mod clock;
+mod future;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+mod owned;
+#[cfg(feature = "tower")]
+pub mod tower;
+
 pub use config::{
     Abandon, Config, ConfigError, Field, StepPolicy, DEFAULT_ALLOWED_FAILURE_PERCENT,
 };
@@ -109,6 +135,10 @@ pub use permit::Permit;
 pub use priority::{Priority, PriorityNozzle, CLASSES};
 pub use report::{Snapshot, State, Transition, Verdict};
 pub use word::{ATTEMPTS_SATURATED, MAX_WINDOW_INTERVALS};
+
+#[cfg(feature = "std")]
+pub use clock::Clock;
+pub use owned::OwnedPermit;
 
 #[cfg(all(doctest, not(loom)))]
 #[doc = include_str!("../README.md")]
