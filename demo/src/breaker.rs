@@ -316,7 +316,14 @@ mod tests {
                 "failure_threshold_percent",
                 101,
             ),
-            (BreakerConfig { window: 0, ..CONFIG }, "window", 0),
+            (
+                BreakerConfig {
+                    window: 0,
+                    ..CONFIG
+                },
+                "window",
+                0,
+            ),
             (
                 BreakerConfig {
                     minimum_calls: 11,

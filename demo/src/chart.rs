@@ -13,9 +13,9 @@ const HEIGHT: u32 = 760;
 
 /// Line colour of each client, in [`Client::ALL`] order.
 const CLIENT_COLORS: [RGBColor; 3] = [
-    RGBColor(214, 39, 40), // no protection: red
+    RGBColor(214, 39, 40),  // no protection: red
     RGBColor(31, 119, 180), // circuit breaker: blue
-    RGBColor(44, 160, 44), // nozzle: green
+    RGBColor(44, 160, 44),  // nozzle: green
 ];
 const OFFERED_COLOR: RGBColor = RGBColor(120, 120, 120);
 const CAPACITY_COLOR: RGBColor = BLACK;
@@ -40,7 +40,11 @@ impl fmt::Display for ChartError {
         match self {
             ChartError::Draw(message) => write!(f, "failed to draw the chart: {message}"),
             ChartError::Write { path, source } => {
-                write!(f, "failed to write the chart to {}: {source}", path.display())
+                write!(
+                    f,
+                    "failed to write the chart to {}: {source}",
+                    path.display()
+                )
             }
         }
     }
@@ -63,15 +67,20 @@ pub fn render(timeline: &Timeline, title: &str) -> Result<String, ChartError> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        let root = root
-            .titled(title, ("sans-serif", 22))
-            .map_err(draw_error)?;
+        let root = root.titled(title, ("sans-serif", 22)).map_err(draw_error)?;
         let (top, bottom) = root.split_vertically(HEIGHT * 55 / 100);
         draw_throughput(&top, timeline)?;
         draw_flow(&bottom, timeline)?;
         root.present().map_err(draw_error)?;
     }
     Ok(svg)
+}
+
+/// Returns the path of a chart file named `name` in the workspace's
+/// `target` directory, wherever the program runs from.
+pub fn target_path(name: &str) -> PathBuf {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    demo.parent().unwrap_or(demo).join("target").join(name)
 }
 
 /// Renders `timeline` and writes it to `path`, creating its directory.

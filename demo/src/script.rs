@@ -153,9 +153,7 @@ impl Script {
                 let since = t - self.at(SCALE_UP_STARTS);
                 let steps = since * 1000 / (self.length_ms * SCALE_UP_STEP);
                 let added = u32::try_from(steps).unwrap_or(u32::MAX).saturating_add(1);
-                NORMAL_INSTANCES
-                    .saturating_add(added)
-                    .min(SCALED_INSTANCES)
+                NORMAL_INSTANCES.saturating_add(added).min(SCALED_INSTANCES)
             }
         }
     }

@@ -152,7 +152,10 @@ mod tests {
         // solves s + (75 - s) / 10 = 30, so s = 25.
         let total = served(300, 75, 100);
         let per_slice = total as f64 / 100.0;
-        assert!((per_slice - 25.0).abs() <= 1.0, "served {per_slice} per slice");
+        assert!(
+            (per_slice - 25.0).abs() <= 1.0,
+            "served {per_slice} per slice"
+        );
     }
 
     #[test]

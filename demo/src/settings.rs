@@ -69,7 +69,9 @@ impl fmt::Display for SettingsError {
         match self {
             SettingsError::Nozzle(error) => write!(f, "invalid nozzle setting: {error}"),
             SettingsError::Breaker(error) => error.fmt(f),
-            SettingsError::BucketLength => f.write_str("invalid setting bucket_ms = 0: expected at least 1"),
+            SettingsError::BucketLength => {
+                f.write_str("invalid setting bucket_ms = 0: expected at least 1")
+            }
         }
     }
 }

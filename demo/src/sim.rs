@@ -44,7 +44,12 @@ pub fn simulate(script: Script, settings: &Settings) -> Result<Timeline, Setting
 
             // No protection: every request goes to the service.
             let [unprotected, by_breaker, by_nozzle] = &mut services;
-            send(&mut tallies[Client::Unprotected.index()], unprotected, t, capacity);
+            send(
+                &mut tallies[Client::Unprotected.index()],
+                unprotected,
+                t,
+                capacity,
+            );
 
             // Circuit breaker: ask it first, report the outcome back to it.
             let tally = &mut tallies[Client::Breaker.index()];
@@ -93,4 +98,113 @@ fn push_bucket(timeline: &mut Timeline, end: u64, tallies: &mut [Tally; 3], nozz
         nozzle_flow: nozzle.flow_rate(),
     });
     *tallies = [Tally::default(); 3];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::{INSTANCE_RPS, NORMAL_INSTANCES};
+
+    fn run(length_ms: u64) -> Timeline {
+        simulate(Script::new(length_ms).unwrap(), &Settings::default()).unwrap()
+    }
+
+    #[test]
+    fn nozzle_serves_more_than_breaker_during_surge() {
+        for length_ms in [6_000, 20_000, 60_000] {
+            let timeline = run(length_ms);
+            let breaker = timeline.summary(Client::Breaker).surge;
+            let nozzle = timeline.summary(Client::Nozzle).surge;
+            assert!(
+                nozzle.served > breaker.served,
+                "{length_ms} ms run: nozzle {} <= breaker {}",
+                nozzle.served,
+                breaker.served
+            );
+        }
+    }
+
+    #[test]
+    fn nozzle_fails_less_than_no_protection() {
+        let timeline = run(20_000);
+        let unprotected = timeline.summary(Client::Unprotected).total;
+        let nozzle = timeline.summary(Client::Nozzle).total;
+        assert!(
+            nozzle.failed * 2 < unprotected.failed,
+            "{nozzle:?} {unprotected:?}"
+        );
+    }
+
+    #[test]
+    fn every_request_is_accounted_for() {
+        let timeline = run(20_000);
+        let script = timeline.script;
+        for summary in timeline.summaries() {
+            let total = summary.total;
+            assert_eq!(total.offered, script.total_offered(), "{}", summary.client);
+            assert_eq!(total.offered, total.sent + total.shed, "{}", summary.client);
+            assert_eq!(
+                total.sent,
+                total.served + total.failed,
+                "{}",
+                summary.client
+            );
+        }
+        let unprotected = timeline.summary(Client::Unprotected).total;
+        assert_eq!(unprotected.shed, 0);
+    }
+
+    #[test]
+    fn buckets_cover_the_run_in_order() {
+        let timeline = run(20_000);
+        assert_eq!(timeline.buckets.len(), 100);
+        for (i, bucket) in timeline.buckets.iter().enumerate() {
+            assert_eq!(bucket.start_ms, i as u64 * 200);
+        }
+    }
+
+    #[test]
+    fn steady_phase_is_served_in_full() {
+        let timeline = run(20_000);
+        for bucket in timeline.buckets.iter().take_while(|b| b.start_ms < 3_000) {
+            for tally in &bucket.tallies {
+                assert_eq!(tally.served, tally.offered, "at {} ms", bucket.start_ms);
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_serves_more_than_capacity() {
+        let timeline = run(20_000);
+        let surge_capacity = u64::from(NORMAL_INSTANCES * INSTANCE_RPS);
+        for client in Client::ALL {
+            // From 3 s to 8 s the capacity is 300/s: at most 1500 served,
+            // plus a 100 ms slice's worth at each edge.
+            let served: u64 = timeline
+                .buckets
+                .iter()
+                .filter(|b| (3_000..8_000).contains(&b.start_ms))
+                .map(|b| b.tallies[client.index()].served)
+                .sum();
+            assert!(
+                served <= surge_capacity * 5 + 2 * surge_capacity / 10,
+                "{client}: {served}"
+            );
+        }
+    }
+
+    #[test]
+    fn simulation_is_deterministic() {
+        assert_eq!(run(20_000), run(20_000));
+    }
+
+    #[test]
+    fn invalid_settings_are_reported() {
+        let settings = Settings {
+            nozzle: nozzle::Config::new(0),
+            ..Settings::default()
+        };
+        let error = simulate(Script::new(20_000).unwrap(), &settings).unwrap_err();
+        assert!(error.to_string().contains("interval"), "{error}");
+    }
 }

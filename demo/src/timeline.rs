@@ -106,8 +106,9 @@ pub struct Timeline {
     pub buckets: Vec<Bucket>,
 }
 
-/// Share of the offered rate a client must serve over a [`RECOVERY_WINDOW_MS`]
-/// window to count as recovered, in percent.
+/// Share of what the service can serve that a client must get served over a
+/// [`RECOVERY_WINDOW_MS`] window to count as running at full throughput, in
+/// percent.
 pub const RECOVERED_PERCENT: u64 = 95;
 /// Window over which recovery is judged, in milliseconds.
 pub const RECOVERY_WINDOW_MS: u64 = 1_000;
@@ -121,8 +122,9 @@ pub struct Summary {
     pub total: Tally,
     /// Counts from the start of the surge to the end of the surge load.
     pub surge: Tally,
-    /// Time from the moment the capacity covers the surge again until the
-    /// client serves [`RECOVERED_PERCENT`] of the offered rate over a
+    /// Time from the start of the surge until the client gets served
+    /// [`RECOVERED_PERCENT`] of what the service can serve (the offered
+    /// requests or the capacity, whichever is lower) over a
     /// [`RECOVERY_WINDOW_MS`] window; `None` if that never happens while the
     /// surge load lasts.
     pub recovery_ms: Option<u64>,
@@ -168,22 +170,30 @@ impl Timeline {
         start_ms >= self.script.surge_starts() && self.script.phase(start_ms) != Phase::Normal
     }
 
+    /// Returns the requests the service could have served in `bucket`: the
+    /// offered requests, or the capacity over the bucket if that is lower.
+    pub fn servable(&self, bucket: &Bucket) -> u64 {
+        let end = bucket.start_ms + self.bucket_ms;
+        let capacity_ms: u64 = (bucket.start_ms..end)
+            .map(|t| u64::from(self.script.capacity(t)))
+            .sum();
+        bucket.tallies[0].offered.min(capacity_ms / 1000)
+    }
+
     fn recovery_ms(&self, client: usize) -> Option<u64> {
-        let covered = self.script.covered_at();
+        let surge = self.script.surge_starts();
         let window = usize::try_from(RECOVERY_WINDOW_MS.div_ceil(self.bucket_ms)).ok()?;
-        let first = self.buckets.iter().position(|b| b.start_ms >= covered)?;
+        let first = self.buckets.iter().position(|b| b.start_ms >= surge)?;
 
         for start in first..self.buckets.len() {
             let stretch = self.buckets.get(start..start + window)?;
             if stretch.iter().any(|b| !self.in_surge(b.start_ms)) {
                 return None;
             }
-            let mut sum = Tally::default();
-            for bucket in stretch {
-                sum.add(&bucket.tallies[client]);
-            }
-            if sum.served * 100 >= sum.offered * RECOVERED_PERCENT {
-                return Some(stretch[0].start_ms - covered);
+            let served: u64 = stretch.iter().map(|b| b.tallies[client].served).sum();
+            let servable: u64 = stretch.iter().map(|b| self.servable(b)).sum();
+            if served * 100 >= servable * RECOVERED_PERCENT {
+                return Some(stretch[0].start_ms - surge);
             }
         }
         None
@@ -194,19 +204,22 @@ impl Timeline {
 mod tests {
     use super::*;
 
-    /// A 20 s timeline in 250 ms buckets where every client is offered 100
-    /// requests per bucket and serves `served(client, start_ms)` of them.
-    fn timeline(served: impl Fn(usize, u64) -> u64) -> Timeline {
+    /// A 20 s timeline in 200 ms buckets, offered the script's requests,
+    /// in which each client gets served `percent(client, start_ms)` of what
+    /// the service can serve.
+    fn timeline(percent: impl Fn(usize, u64) -> u64) -> Timeline {
         let script = Script::new(20_000).unwrap();
-        let mut timeline = Timeline::new(script, 250);
-        for start_ms in (0..20_000).step_by(250) {
+        let mut timeline = Timeline::new(script, 200);
+        for start_ms in (0..20_000).step_by(200) {
+            let offered = script.offered_until(start_ms + 200) - script.offered_until(start_ms);
+            let capacity = u64::from(script.capacity(start_ms)) / 5;
             let tallies = [0, 1, 2].map(|client| {
-                let served = served(client, start_ms);
+                let served = offered.min(capacity) * percent(client, start_ms) / 100;
                 Tally {
-                    offered: 100,
-                    sent: 100,
+                    offered,
+                    sent: offered,
                     served,
-                    failed: 100 - served,
+                    failed: offered - served,
                     shed: 0,
                 }
             });
@@ -253,49 +266,79 @@ mod tests {
 
     #[test]
     fn surge_totals_cover_surge_buckets_only() {
-        // The surge load runs from 3 s to 17 s: 56 buckets of 250 ms.
+        // The surge load runs from 3 s to 17 s: 70 buckets of 200 ms, each
+        // offered 150 requests.
         let t = timeline(|_, _| 100);
         let summary = t.summary(Client::Nozzle);
-        assert_eq!(summary.total.offered, 80 * 100);
-        assert_eq!(summary.surge.offered, 56 * 100);
+        assert_eq!(summary.total.offered, 30 * 40 + 70 * 150);
+        assert_eq!(summary.surge.offered, 70 * 150);
     }
 
     #[test]
-    fn recovery_counts_from_covered_capacity() {
-        // Capacity covers the surge at 12 s. Client 0 serves everything;
-        // client 1 serves half until 13.5 s; client 2 never recovers before
-        // the surge ends at 17 s.
+    fn servable_is_capacity_or_offered() {
+        let t = timeline(|_, _| 100);
+        // Steady: 40 offered, capacity 60 per bucket.
+        assert_eq!(t.servable(&t.buckets[0]), 40);
+        // Surge: 150 offered, capacity 60 per bucket.
+        assert_eq!(t.servable(&t.buckets[20]), 60);
+        // Scale-up at 9 s: capacity 500/s, 100 per bucket.
+        assert_eq!(t.servable(&t.buckets[45]), 100);
+    }
+
+    #[test]
+    fn servable_integrates_capacity_inside_a_bucket() {
+        // In a 6 s run the autoscaler steps every 300 ms, inside buckets:
+        // from 2400 ms the capacity is 400/s, from 2700 ms 500/s.
+        let script = Script::new(6_000).unwrap();
+        let t = Timeline::new(script, 200);
+        let bucket = Bucket {
+            start_ms: 2_600,
+            tallies: [Tally {
+                offered: 1_000,
+                ..Tally::default()
+            }; 3],
+            nozzle_flow: 100,
+        };
+        // 100 ms at 400/s and 100 ms at 500/s.
+        assert_eq!(t.servable(&bucket), 40 + 50);
+    }
+
+    #[test]
+    fn recovery_counts_from_surge_start() {
+        // Client 0 gets everything servable; client 1 half of it until 5 s;
+        // client 2 never more than half before the surge ends at 17 s.
         let t = timeline(|client, start| match client {
             0 => 100,
-            1 if start < 13_500 => 50,
+            1 if start < 5_000 => 50,
             1 => 100,
             _ if start < 17_000 => 50,
             _ => 100,
         });
         let [a, b, c] = t.summaries();
         assert_eq!(a.recovery_ms, Some(0));
-        assert_eq!(b.recovery_ms, Some(1_500));
+        assert_eq!(b.recovery_ms, Some(2_000));
         assert_eq!(c.recovery_ms, None);
     }
 
     #[test]
     fn recovery_window_may_straddle_partial_service() {
-        // 95 % over four buckets of 100 offered: 100, 100, 100, 80 is
-        // recovered. 100, 100, 90, 80 is not, nor is any later window that
-        // still holds the 90 or the 80.
+        // 95 % over five buckets: 100, 100, 100, 100, 80 (96 %) counts.
+        // 100, 100, 100, 90, 80 (94 %) does not, nor does any window with
+        // both the 90 and the 80; the first one that holds only the 80
+        // counts, at 6.8 s.
         let t = timeline(|client, start| match (client, start) {
-            (1, 12_000..=12_500) => 100,
-            (1, 12_750) => 80,
-            (1, 13_000..) => 100,
+            (1, 6_000..=6_600) => 100,
+            (1, 6_800) => 80,
+            (1, 7_000..) => 100,
             (1, _) => 0,
-            (2, 12_000..=12_250) => 100,
-            (2, 12_500) => 90,
-            (2, 12_750) => 80,
-            (2, 13_000..) => 100,
+            (2, 6_000..=6_400) => 100,
+            (2, 6_600) => 90,
+            (2, 6_800) => 80,
+            (2, 7_000..) => 100,
             (2, _) => 0,
             _ => 100,
         });
-        assert_eq!(t.summary(Client::Breaker).recovery_ms, Some(0));
-        assert_eq!(t.summary(Client::Nozzle).recovery_ms, Some(750));
+        assert_eq!(t.summary(Client::Breaker).recovery_ms, Some(3_000));
+        assert_eq!(t.summary(Client::Nozzle).recovery_ms, Some(3_800));
     }
 }
