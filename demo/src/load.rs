@@ -332,23 +332,37 @@ pub async fn run(
         &mut on_second,
     )
     .await;
-    pacer.abort();
+    let (mut timeline, readings) = match sampled {
+        Ok(sampled) => sampled,
+        Err(error) => {
+            // Requests in flight end with the runtime or at their timeout.
+            pacer.abort();
+            ticker.abort();
+            return Err(error);
+        }
+    };
+    // The pacer ends by itself once it has offered the script's last
+    // request, which may come after the last bucket was sampled.
+    let _ = pacer.await;
 
     // Let requests still in flight finish, so that every sent request is
-    // counted as served or failed.
-    let drain_until = Instant::now() + limits.request_timeout + Duration::from_millis(500);
+    // counted as served or failed. Each one ends at its timeout, but on a
+    // busy machine a task may start late, hence the margin.
+    let drain_until = Instant::now() + limits.request_timeout * 3 + Duration::from_secs(2);
     while in_flight.load(Relaxed) > 0 && Instant::now() < drain_until {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     ticker.abort();
 
-    let (mut timeline, mut readings) = sampled?;
-    // Stragglers count in the last bucket.
+    // Late answers count in the last bucket, and a request still without an
+    // answer after the drain counts as failed there.
     if let Some(last) = timeline.buckets.last_mut() {
         for client in &clients {
+            let i = client.kind.index();
             let now = client.counters.read();
-            last.tallies[client.kind.index()].add(&now.since(&readings[client.kind.index()]));
-            readings[client.kind.index()] = now;
+            let mut late = now.since(&readings[i]);
+            late.failed += now.sent.saturating_sub(now.served + now.failed);
+            last.tallies[i].add(&late);
         }
     }
     Ok(timeline)
