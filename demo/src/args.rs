@@ -20,7 +20,7 @@ Options:
                 phases scale with it
   -h, --help    print this help";
 
-/// What the command line asks for.
+/// Action requested on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Run the demo for this many seconds.

@@ -1,9 +1,9 @@
 //! A classic circuit breaker, the pattern the nozzle is compared with.
 //!
-//! - **Closed:** every call goes through. The outcomes of the last `window`
-//!   calls are kept; once there are at least `minimum_calls` of them and
-//!   their failure rate is above `failure_threshold_percent`, the breaker
-//!   trips.
+//! - **Closed:** every call goes through, and the outcomes of the last
+//!   `window` calls are kept. The breaker trips once there are at least
+//!   `minimum_calls` of them and their failure rate is above
+//!   `failure_threshold_percent`.
 //! - **Open:** every call is rejected until `cool_down_ms` have passed since
 //!   the trip.
 //! - **Half-open:** the first `trial_calls` calls go through and the rest are

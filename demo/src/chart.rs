@@ -30,7 +30,7 @@ pub enum ChartError {
     Write {
         /// The file the chart was meant for.
         path: PathBuf,
-        /// What went wrong.
+        /// The I/O error.
         source: std::io::Error,
     },
 }

@@ -8,7 +8,7 @@ use crate::chart::ChartError;
 use crate::settings::SettingsError;
 use crate::timeline::Client;
 
-/// Why the overload demo stopped early.
+/// Error that stopped the overload demo early.
 #[derive(Debug)]
 pub enum DemoError {
     /// A command-line argument is invalid.

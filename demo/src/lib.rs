@@ -18,3 +18,23 @@ pub mod service;
 pub mod settings;
 pub mod sim;
 pub mod timeline;
+
+/// The guides under `docs/`, compiled as doctests so that their Rust
+/// snippets keep building and passing against the current API.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../../docs/migrating-from-a-circuit-breaker.md")]
+    struct Migrating;
+
+    #[doc = include_str!("../../docs/tuning.md")]
+    struct Tuning;
+
+    #[doc = include_str!("../../docs/production.md")]
+    struct Production;
+
+    #[doc = include_str!("../../docs/comparison.md")]
+    struct Comparison;
+
+    #[doc = include_str!("../../docs/overload-demo.md")]
+    struct OverloadDemo;
+}

@@ -79,7 +79,7 @@ pub fn http_client() -> Http {
         .build_http()
 }
 
-/// What became of one request.
+/// Outcome of one request: an HTTP status, a timeout or a transport error.
 #[derive(Debug)]
 enum Answer {
     Status(StatusCode),
@@ -179,7 +179,7 @@ impl Counters {
     }
 }
 
-/// What stands between a client and its service.
+/// Protection in front of a client's service: none, a breaker or a nozzle.
 #[derive(Debug)]
 enum Guard {
     Nothing,

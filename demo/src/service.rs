@@ -1,5 +1,5 @@
-//! How an overloaded service behaves: the model behind both the simulated
-//! service and the HTTP one.
+//! Overload behaviour of the demo's service, shared by the simulated service
+//! and the HTTP one.
 //!
 //! The service works in slices of [`SLICE_MS`] milliseconds. In each slice it
 //! has a budget of work equal to its capacity for that slice. A request that

@@ -1,5 +1,5 @@
-//! What happened to each client's requests over time, and the summary drawn
-//! from it. The simulation and the HTTP demo both fill a [`Timeline`].
+//! Per-bucket request counts of each client, and the summary drawn from
+//! them. The simulation and the HTTP demo both fill a [`Timeline`].
 
 use core::fmt;
 
@@ -204,8 +204,8 @@ impl Timeline {
 mod tests {
     use super::*;
 
-    /// A 20 s timeline in 200 ms buckets, offered the script's requests,
-    /// in which each client gets served `percent(client, start_ms)` of what
+    /// Builds a 20 s timeline in 200 ms buckets, offered the script's
+    /// requests, in which each client gets served `percent(client, start_ms)` of what
     /// the service can serve.
     fn timeline(percent: impl Fn(usize, u64) -> u64) -> Timeline {
         let script = Script::new(20_000).unwrap();
