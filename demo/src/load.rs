@@ -22,7 +22,7 @@ use nozzle::Nozzle;
 use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
 
 use crate::breaker::{Breaker, BreakerState};
-use crate::error::DemoError;
+use crate::error::{DemoError, Silence};
 use crate::script::Script;
 use crate::server::RunClock;
 use crate::settings::Settings;
@@ -84,26 +84,44 @@ pub fn http_client() -> Http {
 enum Answer {
     Status(StatusCode),
     TimedOut,
-    Failed(String),
+    Failed { message: String, cause: Silence },
+}
+
+/// Formats an error with its chain of sources, which is where hyper puts
+/// the operating system's error.
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 async fn get(http: &Http, uri: Uri, limit: Duration) -> Answer {
     let mut request = Request::new(Empty::new());
     *request.uri_mut() = uri;
     let exchange = async {
-        let response = http.request(request).await.map_err(|e| e.to_string())?;
+        let response = http.request(request).await.map_err(|e| Answer::Failed {
+            message: describe(&e),
+            cause: Silence::from_transport(&e, e.is_connect()),
+        })?;
         let status = response.status();
         // Read the body so the connection can carry the next request.
         response
             .into_body()
             .collect()
             .await
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>(status)
+            .map_err(|e| Answer::Failed {
+                message: describe(&e),
+                cause: Silence::from_transport(&e, false),
+            })?;
+        Ok(status)
     };
     match timeout(limit, exchange).await {
         Ok(Ok(status)) => Answer::Status(status),
-        Ok(Err(message)) => Answer::Failed(message),
+        Ok(Err(failed)) => failed,
         Err(_) => Answer::TimedOut,
     }
 }
@@ -120,16 +138,23 @@ pub async fn check_answers(
     addr: SocketAddr,
     limit: Duration,
 ) -> Result<(), DemoError> {
-    let detail = match get(http, health_uri(addr), limit).await {
+    let (detail, cause) = match get(http, health_uri(addr), limit).await {
         Answer::Status(StatusCode::OK) => return Ok(()),
-        Answer::Status(status) => format!("GET /health returned {status}"),
-        Answer::TimedOut => format!("GET /health timed out after {} ms", limit.as_millis()),
-        Answer::Failed(message) => format!("GET /health failed: {message}"),
+        Answer::Status(status) => (
+            format!("GET /health returned {status}"),
+            Silence::UnexpectedStatus,
+        ),
+        Answer::TimedOut => (
+            format!("GET /health timed out after {} ms", limit.as_millis()),
+            Silence::TimedOut,
+        ),
+        Answer::Failed { message, cause } => (format!("GET /health failed: {message}"), cause),
     };
     Err(DemoError::NoAnswer {
         client,
         addr,
         detail,
+        cause,
     })
 }
 
@@ -162,8 +187,8 @@ struct Counters {
     shed: AtomicU64,
     /// Requests that got any HTTP answer, 200 or not.
     answered: AtomicU64,
-    /// The most recent failure that was not an HTTP answer.
-    last_failure: Mutex<Option<String>>,
+    /// The most recent failure that was not an HTTP answer, and its kind.
+    last_failure: Mutex<Option<(String, Silence)>>,
 }
 
 impl Counters {
@@ -237,11 +262,14 @@ impl LiveClient {
             Answer::Status(_) => {
                 self.counters.answered.fetch_add(1, Relaxed);
             }
-            Answer::TimedOut => self.note_failure(format!(
-                "requests timed out after {} ms",
-                self.limits.request_timeout.as_millis()
-            )),
-            Answer::Failed(message) => self.note_failure(message),
+            Answer::TimedOut => self.note_failure(
+                format!(
+                    "requests timed out after {} ms",
+                    self.limits.request_timeout.as_millis()
+                ),
+                Silence::TimedOut,
+            ),
+            Answer::Failed { message, cause } => self.note_failure(message, cause),
         }
         let counter = if served {
             &self.counters.served
@@ -252,8 +280,8 @@ impl LiveClient {
         served
     }
 
-    fn note_failure(&self, message: String) {
-        *lock(&self.counters.last_failure) = Some(message);
+    fn note_failure(&self, message: String, cause: Silence) {
+        *lock(&self.counters.last_failure) = Some((message, cause));
     }
 
     fn breaker_state(&self) -> Option<BreakerState> {
@@ -500,12 +528,13 @@ fn check_silence(
     if *silent < limits.silent_seconds {
         return Ok(());
     }
-    let detail = lock(&client.counters.last_failure)
+    let (detail, cause) = lock(&client.counters.last_failure)
         .clone()
-        .unwrap_or_else(|| "no request got an answer".to_owned());
+        .unwrap_or_else(|| ("no request got an answer".to_owned(), Silence::TimedOut));
     Err(DemoError::NoAnswer {
         client: client.kind,
         addr: client.addr,
+        cause,
         detail: format!(
             "no answer for {} s in a row ({detail})",
             limits.silent_seconds

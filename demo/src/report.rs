@@ -100,6 +100,17 @@ pub fn per_second_table(timeline: &Timeline) -> String {
     out
 }
 
+/// Formats milliseconds as seconds with one decimal, or two where one
+/// would round.
+fn seconds(ms: u64) -> String {
+    let value = ms as f64 / 1000.0;
+    if ms % 100 == 0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
 fn recovery(summary: &Summary) -> String {
     match summary.recovery_ms {
         Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
@@ -140,9 +151,9 @@ pub fn summary_table(timeline: &Timeline) -> String {
         out,
         "Full throughput: the client gets served {RECOVERED_PERCENT} % of what the service can serve\n\
          (the offered requests or its capacity, whichever is lower) over {:.0} s, counted from\n\
-         the start of the surge at {:.1} s.",
+         the start of the surge at {} s.",
         RECOVERY_WINDOW_MS as f64 / 1000.0,
-        timeline.script.surge_starts() as f64 / 1000.0,
+        seconds(timeline.script.surge_starts()),
     );
     out
 }
@@ -150,21 +161,23 @@ pub fn summary_table(timeline: &Timeline) -> String {
 /// Returns the sentence that compares what the clients served during the
 /// surge.
 pub fn headline(timeline: &Timeline) -> String {
-    let script = timeline.script;
     let [unprotected, breaker, nozzle] = timeline.summaries().map(|summary| summary.surge);
-    let surge_end = timeline
+    // The buckets summed as the surge, which start at or after its start.
+    let surge_starts = timeline
         .buckets
         .iter()
-        .filter(|bucket| timeline.in_surge(bucket.start_ms))
-        .map(|bucket| bucket.start_ms + timeline.bucket_ms)
+        .map(|bucket| bucket.start_ms)
+        .filter(|&start| timeline.in_surge(start));
+    let first = surge_starts.clone().min().unwrap_or(0);
+    let end = surge_starts
         .max()
-        .unwrap_or(0);
+        .map_or(0, |last| last + timeline.bucket_ms);
     format!(
-        "During the surge ({:.1} s to {:.1} s, {} requests offered to each client)\n\
+        "During the surge ({} s to {} s, {} requests offered to each client)\n\
          the {} served {}, the {} {} and the {} {};\n\
          they sent {}, {} and {} requests that failed.",
-        script.surge_starts() as f64 / 1000.0,
-        surge_end as f64 / 1000.0,
+        seconds(first),
+        seconds(end),
         nozzle.offered,
         Client::Nozzle,
         nozzle.served,
@@ -262,5 +275,21 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("3.0 s to 17.0 s"), "{text}");
+    }
+
+    #[test]
+    fn seconds_keep_quarter_seconds() {
+        assert_eq!(seconds(3_000), "3.0");
+        assert_eq!(seconds(750), "0.75");
+        assert_eq!(seconds(17_200), "17.2");
+    }
+
+    #[test]
+    fn headline_range_matches_summed_buckets() {
+        // In a 5 s run the surge starts at 0.75 s, inside the 0.6 to 0.8 s
+        // bucket; the surge totals start with the next bucket.
+        let timeline = simulate(Script::new(5_000).unwrap(), &Settings::default()).unwrap();
+        let text = headline(&timeline);
+        assert!(text.contains("(0.8 s to 4.4 s,"), "{text}");
     }
 }

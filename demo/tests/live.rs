@@ -71,6 +71,7 @@ async fn silent_service_fails_the_health_check() {
     assert!(message.contains(&addr.to_string()), "{message}");
     assert!(message.contains("circuit breaker"), "{message}");
     assert!(message.contains("timed out after 300 ms"), "{message}");
+    assert!(message.contains("too busy"), "{message}");
 }
 
 #[tokio::test]
@@ -88,6 +89,8 @@ async fn stopped_service_fails_the_health_check() {
         .unwrap_err();
     let message = error.to_string();
     assert!(message.contains("GET /health failed"), "{message}");
+    assert!(message.contains("Connection refused"), "{message}");
+    assert!(message.contains("loopback interface"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
