@@ -287,7 +287,7 @@ mod tests {
     #[test]
     fn headline_range_matches_summed_buckets() {
         // In a 5 s run the surge starts at 0.75 s, inside the 0.6 to 0.8 s
-        // bucket; the surge totals start with the next bucket.
+        // bucket. The surge totals start with the next bucket.
         let timeline = simulate(Script::new(5_000).unwrap(), &Settings::default()).unwrap();
         let text = headline(&timeline);
         assert!(text.contains("(0.8 s to 4.4 s,"), "{text}");
