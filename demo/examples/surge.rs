@@ -17,12 +17,16 @@
 //! The nozzle and the breaker judge failures against the same threshold:
 //! 20 % (`nozzle_demo::settings`). The simulation loop itself, with the
 //! calls to `try_acquire`, `record` and `tick`, is `nozzle_demo::sim`.
+//!
+//! A second run replays the story with the nozzle's AIMD step policy (halve
+//! after a failing interval, add 10 points after a healthy one) instead of
+//! the reference doubling step, and a last table compares the two.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use nozzle_demo::script::Script;
-use nozzle_demo::settings::Settings;
+use nozzle_demo::settings::{Settings, AIMD};
 use nozzle_demo::{chart, report, sim};
 
 fn main() -> ExitCode {
@@ -39,6 +43,12 @@ fn main() -> ExitCode {
         Err(error) => return fail(&error),
     };
 
+    // The same story again, with the other step policy.
+    let aimd = match sim::simulate(script, &settings.with_step_policy(AIMD)) {
+        Ok(timeline) => timeline,
+        Err(error) => return fail(&error),
+    };
+
     let path = chart::target_path("nozzle-surge.svg");
     if let Err(error) = chart::write(
         &timeline,
@@ -50,10 +60,14 @@ fn main() -> ExitCode {
 
     let text = format!(
         "Per second, simulated (nozzle interval 200 ms, threshold 20 %):\n\n{}\n{}\n\n{}\n\n\
-         Chart written to {}",
+         The nozzle with each step policy:\n\n{}\n\nChart written to {}",
         report::per_second_table(&timeline),
         report::summary_table(&timeline),
         report::headline(&timeline),
+        report::policy_table(&[
+            ("doubling (the reference)", &timeline),
+            ("AIMD, +10 points, x0.5", &aimd),
+        ]),
         path.display()
     );
     // writeln! instead of println!, which panics when the reader of a pipe

@@ -158,6 +158,37 @@ pub fn summary_table(timeline: &Timeline) -> String {
     out
 }
 
+/// Returns a table that compares the nozzle client of several runs of the
+/// same story, one per step policy, each given with its label.
+pub fn policy_table(runs: &[(&str, &Timeline)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:>7} {:>17} {:>12} {:>14} {:>21}",
+        "nozzle step policy",
+        "served",
+        "failed at service",
+        "shed locally",
+        "served in surge",
+        "full throughput after"
+    );
+    for (label, timeline) in runs {
+        let summary = timeline.summary(Client::Nozzle);
+        let _ = writeln!(
+            out,
+            "{:<28} {:>7} {:>17} {:>12} {:>14} {:>21}",
+            label,
+            summary.total.served,
+            summary.total.failed,
+            summary.total.shed,
+            summary.surge.served,
+            recovery(&summary),
+        );
+    }
+    out.pop();
+    out
+}
+
 /// Returns the sentence that compares what the clients served during the
 /// surge.
 pub fn headline(timeline: &Timeline) -> String {

@@ -2,13 +2,21 @@
 
 use core::fmt;
 
-use nozzle::{Config, ConfigError, Nozzle};
+use nozzle::{Config, ConfigError, Nozzle, StepPolicy};
 
 use crate::breaker::{Breaker, BreakerConfig, BreakerConfigError};
 
 /// Failure rate, in percent, that both the nozzle and the breaker tolerate:
 /// above it the nozzle closes a step and the breaker trips.
 pub const FAILURE_THRESHOLD_PERCENT: u8 = 20;
+
+/// The additive-increase, multiplicative-decrease policy the surge simulation
+/// compares with the reference doubling step: halve the flow rate after a
+/// failing interval, add 10 points after a healthy one.
+pub const AIMD: StepPolicy = StepPolicy::Aimd {
+    increase: 10,
+    decrease_factor: 50,
+};
 
 /// Settings of one comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +46,15 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Returns these settings with the nozzle's step policy replaced.
+    #[must_use]
+    pub fn with_step_policy(self, policy: StepPolicy) -> Settings {
+        Settings {
+            nozzle: self.nozzle.step_policy(policy),
+            ..self
+        }
+    }
+
     /// Builds the nozzle and the breaker these settings describe.
     ///
     /// # Errors

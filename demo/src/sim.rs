@@ -194,6 +194,39 @@ mod tests {
     }
 
     #[test]
+    fn aimd_trades_served_requests_for_fewer_failures() {
+        // The surge example's policy comparison: halving sheds more of the
+        // surge than the doubling step, so it sends fewer requests that fail,
+        // and it climbs back more slowly, so it serves fewer in total.
+        let script = Script::new(20_000).unwrap();
+        let settings = Settings::default();
+        let doubling = simulate(script, &settings).unwrap();
+        let aimd = simulate(script, &settings.with_step_policy(crate::settings::AIMD)).unwrap();
+        let (doubling, aimd) = (
+            doubling.summary(Client::Nozzle),
+            aimd.summary(Client::Nozzle),
+        );
+        assert_eq!(aimd.total.offered, doubling.total.offered);
+        assert_eq!(aimd.total.offered, aimd.total.sent + aimd.total.shed);
+        assert!(
+            aimd.total.failed < doubling.total.failed,
+            "{aimd:?} {doubling:?}"
+        );
+        assert!(
+            aimd.total.shed > doubling.total.shed,
+            "{aimd:?} {doubling:?}"
+        );
+        assert!(
+            aimd.total.served < doubling.total.served,
+            "{aimd:?} {doubling:?}"
+        );
+        assert!(
+            aimd.recovery_ms > doubling.recovery_ms,
+            "{aimd:?} {doubling:?}"
+        );
+    }
+
+    #[test]
     fn simulation_is_deterministic() {
         assert_eq!(run(20_000), run(20_000));
     }
