@@ -122,7 +122,7 @@ impl Config {
     /// - Intervals at flow rate 0 or 1 are always judged, because they admit at
     ///   most about one call each. An empty interval at 0 still reopens the
     ///   nozzle.
-    /// - A window spans at most [`MAX_WINDOW_INTERVALS`] intervals; the last one
+    /// - A window spans at most [`MAX_WINDOW_INTERVALS`](crate::MAX_WINDOW_INTERVALS) intervals; the last one
     ///   is judged on whatever the window holds.
     ///
     /// With the doubling policy, recovery from 0 to 100 under healthy traffic

@@ -61,7 +61,8 @@ const ATTEMPT_FIELD_MAX: u64 = widen(Word::MAX >> ATTEMPT_SHIFT);
 /// On targets with 64-bit atomics it is `100 * 2^31`, so both counts reach
 /// [`COUNT_MAX`](crate::COUNT_MAX) first at every flow rate. Elsewhere the
 /// admission word is 32 bits wide and it is `100 * 2^16` (6,553,600). Admission
-/// decisions stay exact past it. It is a multiple of 100 (see [`FOLD_AT`]).
+/// decisions stay exact past it, because the attempt counter then folds back by
+/// a multiple of 100, which changes no decision.
 pub const ATTEMPTS_SATURATED: u64 = 100 << min(31, ATTEMPT_BITS - 8);
 
 /// Attempt count at which the first thread to see it folds the field back by
