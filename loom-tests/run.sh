@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every loom model of the nozzle crate, each test file with its own
+# preemption bound. README.md beside this script says why each bound is enough.
+#
+#   bash loom-tests/run.sh            # the 64-bit admission word
+#   bash loom-tests/run.sh narrow     # the 32-bit layout (--cfg nozzle_narrow)
+#
+# Extra arguments after the layout go to the test binaries (for example a
+# test name filter, or --nocapture to see how many interleavings each explored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustflags="--cfg loom"
+if [[ "${1:-}" == "narrow" ]]; then
+    rustflags="--cfg loom --cfg nozzle_narrow"
+    shift
+fi
+[[ "${1:-}" == "--" ]] && shift
+
+# file  bound ("none": every interleaving, without a preemption bound)
+models=(
+    "admission   none"
+    "abandon     none"
+    "shut_off    none"
+    "ticks       none"
+    "close_race  3"
+    "transition  2"
+)
+
+export RUSTFLAGS="$rustflags"
+cargo build -q -p nozzle-loom-tests --release --tests
+
+started=$SECONDS
+for entry in "${models[@]}"; do
+    read -r file bound <<<"$entry"
+    begun=$SECONDS
+    if [[ "$bound" == none ]]; then
+        env -u LOOM_MAX_PREEMPTIONS \
+            cargo test -q -p nozzle-loom-tests --release --test "$file" -- "$@"
+    else
+        LOOM_MAX_PREEMPTIONS="$bound" \
+            cargo test -q -p nozzle-loom-tests --release --test "$file" -- "$@"
+    fi
+    printf 'loom: %s (bound %s, %s) passed in %ds\n' \
+        "$file" "$bound" "$rustflags" "$((SECONDS - begun))"
+done
+printf 'loom: all models passed in %ds\n' "$((SECONDS - started))"
