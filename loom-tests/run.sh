@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every loom model of the nozzle crate, each test file with its own
-# preemption bound. README.md beside this script says why each bound is enough.
+# preemption bound from bounds.txt. README.md beside this script says why
+# each bound is enough.
 #
 #   bash loom-tests/run.sh            # the 64-bit admission word
 #   bash loom-tests/run.sh narrow     # the 32-bit layout (--cfg nozzle_narrow)
@@ -17,15 +18,7 @@ if [[ "${1:-}" == "narrow" ]]; then
 fi
 [[ "${1:-}" == "--" ]] && shift
 
-# file  bound ("none": every interleaving, without a preemption bound)
-models=(
-    "admission   none"
-    "abandon     none"
-    "shut_off    none"
-    "ticks       none"
-    "close_race  3"
-    "transition  2"
-)
+mapfile -t models < <(grep -v '^#' loom-tests/bounds.txt | grep -v '^[[:space:]]*$')
 
 export RUSTFLAGS="$rustflags"
 cargo build -q -p nozzle-loom-tests --release --tests
