@@ -36,7 +36,7 @@ for mutation in "${mutations[@]}"; do
         # A mutation may also make a model loop until loom gives up, or
         # run far past its usual time; both count as caught.
         if ! env -u LOOM_MAX_PREEMPTIONS "${limit[@]}" timeout 300 \
-            cargo test -q -p nozzle-loom-tests --release --test "$file" \
+            cargo test -p nozzle-loom-tests --release --test "$file" \
             -- --test-threads=1 >"$log" 2>&1; then
             while read -r test; do
                 caught+=("$file::$test")
