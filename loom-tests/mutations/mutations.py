@@ -43,8 +43,9 @@ MUTATIONS = {
         "            .ok()?;\n",
         "        self.lock.store(current.0 | LockWord::BUSY, Acquire);\n",
     ),
-    # The interval lock publishes nothing: Relaxed on acquire and release.
-    "lock_orderings_relaxed": (
+    # The interval lock is taken with Relaxed, so the next holder may miss
+    # the previous holder's writes to the interval start and sequence.
+    "try_lock_acquire_relaxed": (
         "src/lock.rs",
         "            .compare_exchange(current.0, current.0 | LockWord::BUSY, Acquire, Relaxed)\n",
         "            .compare_exchange(current.0, current.0 | LockWord::BUSY, Relaxed, Relaxed)\n",

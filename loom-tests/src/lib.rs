@@ -85,11 +85,8 @@ pub fn reference_close(
     allowed: u8,
 ) -> (u8, State) {
     let total = u64::from(successes) + u64::from(failures);
-    let rate = if total == 0 {
-        0
-    } else {
-        u64::from(failures) * 100 / total
-    };
+    // No outcomes: a failure rate of 0.
+    let rate = (u64::from(failures) * 100).checked_div(total).unwrap_or(0);
     let flow = i16::from(flow);
     if rate > u64::from(allowed) {
         let moved = if flow > 0 { flow + step.min(-1) } else { flow };

@@ -30,7 +30,11 @@ fn drop_while_ticking(policy: Abandon) {
         Abandon::Ignore => 0,
         Abandon::AsFailure => 1,
     };
-    assert_eq!(closed.failures + after.failures, failures, "judged failures");
+    assert_eq!(
+        closed.failures + after.failures,
+        failures,
+        "judged failures"
+    );
     assert_eq!(closed.failures, failures * closed.abandoned);
 
     let (flow, state) = reference_close(100, 0, closed.successes, closed.failures, 50);

@@ -8,8 +8,8 @@ use loom::sync::Arc;
 use loom::thread;
 use nozzle::{Config, Nozzle, Snapshot, State, Transition};
 use nozzle_loom_tests::{
-    assert_flow_in_range, assert_reference_split, check, new_nozzle, nozzle_at_99,
-    reference_close, INTERVAL,
+    assert_flow_in_range, assert_reference_split, check, new_nozzle, nozzle_at_99, reference_close,
+    INTERVAL,
 };
 
 /// What one worker thread did.

@@ -15,7 +15,9 @@ use nozzle_loom_tests::{check, new_nozzle, INTERVAL};
 fn assert_shut(nozzle: &Nozzle, transition: &Option<Transition>) -> Transition {
     assert!(nozzle.is_shut_off());
     assert_eq!(nozzle.flow_rate(), 0);
-    let rejected = nozzle.try_acquire().expect_err("a shut nozzle admits nothing");
+    let rejected = nozzle
+        .try_acquire()
+        .expect_err("a shut nozzle admits nothing");
     assert_eq!(rejected.reason(), Reason::ShutOff, "request applied");
     // A later close reports the shut-off and keeps the flow at 0.
     let end = transition.map_or(INTERVAL, |transition| transition.end);
@@ -88,7 +90,10 @@ fn shut_off_racing_a_tick_and_an_attempt() {
                 let closed = transition.closed;
                 (closed.allowed, closed.blocked, closed.successes)
             });
-        assert_eq!(closed_allowed + closed_blocked + after.allowed + after.blocked, 1);
+        assert_eq!(
+            closed_allowed + closed_blocked + after.allowed + after.blocked,
+            1
+        );
         assert_eq!(closed_allowed + after.allowed, u32::from(admitted));
         assert_eq!(closed_successes + after.successes, u32::from(admitted));
         assert_shut(&nozzle, &transition);

@@ -11,7 +11,11 @@ use nozzle_loom_tests::{assert_flow_in_range, check, nozzle_at_99, INTERVAL};
 
 /// Flow and direction pairs the model can produce: before any close in it,
 /// after the failing close, and after an empty close that follows it.
-const POSSIBLE: [(u8, State); 3] = [(99, State::Closing), (97, State::Closing), (98, State::Opening)];
+const POSSIBLE: [(u8, State); 3] = [
+    (99, State::Closing),
+    (97, State::Closing),
+    (98, State::Opening),
+];
 
 fn assert_possible(snapshot: &Snapshot, context: &str) {
     assert_flow_in_range(snapshot.flow_rate, context);
@@ -90,7 +94,12 @@ fn transitions_match_later_readers() {
         assert_eq!(nozzle.flow_rate(), last.flow_rate);
         assert_eq!(nozzle.state(), last.state);
         assert_eq!(
-            (later.allowed, later.blocked, later.successes, later.failures),
+            (
+                later.allowed,
+                later.blocked,
+                later.successes,
+                later.failures
+            ),
             (0, 0, 0, 0)
         );
         // The next close continues from the last one's end and sequence.
