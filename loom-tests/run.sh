@@ -20,6 +20,15 @@ fi
 
 mapfile -t models < <(grep -v '^#' loom-tests/bounds.txt | grep -v '^[[:space:]]*$')
 
+# Cargo arguments that select one entry of bounds.txt.
+selection() {
+    if [[ "$1" == lib ]]; then
+        echo "-p nozzle --lib"
+    else
+        echo "-p nozzle-loom-tests --test $1"
+    fi
+}
+
 export RUSTFLAGS="$rustflags"
 cargo build -q -p nozzle-loom-tests --release --tests
 
@@ -29,10 +38,10 @@ for entry in "${models[@]}"; do
     begun=$SECONDS
     if [[ "$bound" == none ]]; then
         env -u LOOM_MAX_PREEMPTIONS \
-            cargo test -q -p nozzle-loom-tests --release --test "$file" -- "$@"
+            cargo test -q --release $(selection "$file") -- "$@"
     else
         LOOM_MAX_PREEMPTIONS="$bound" \
-            cargo test -q -p nozzle-loom-tests --release --test "$file" -- "$@"
+            cargo test -q --release $(selection "$file") -- "$@"
     fi
     printf 'loom: %s (bound %s, %s) passed in %ds\n' \
         "$file" "$bound" "$rustflags" "$((SECONDS - begun))"

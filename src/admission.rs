@@ -242,3 +242,37 @@ mod tests {
         assert_eq!(Admission::unpack(word.load(Relaxed)), Admission::OPEN);
     }
 }
+
+/// Loom model of the attempt-field fold, which the models in `loom-tests/`
+/// cannot reach: it takes `2 * ATTEMPTS_SATURATED` attempts to get there.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    #[test]
+    fn racing_folds_fold_once() {
+        loom::model(|| {
+            let start = Admission {
+                attempts: FOLD_AT,
+                flow: 37,
+                closing: true,
+            };
+            let word = Arc::new(AtomicWord::new(start.pack()));
+            let other = Arc::clone(&word);
+            let thread = thread::spawn(move || attempt(&other) == Decision::Admit);
+            let here = attempt(&word) == Decision::Admit;
+            let there = thread.join().unwrap();
+
+            let after = Admission::unpack(word.load(Relaxed));
+            assert_eq!(after.attempts, FOLD_AT + 2 - ATTEMPTS_SATURATED);
+            assert_eq!((after.flow, after.closing), (37, true));
+            // Attempts FOLD_AT and FOLD_AT + 1, in either order.
+            let expected = [admits(37, FOLD_AT), admits(37, FOLD_AT + 1)];
+            let admitted = usize::from(here) + usize::from(there);
+            let expected = expected.iter().filter(|&&admit| admit).count();
+            assert_eq!(admitted, expected);
+        });
+    }
+}

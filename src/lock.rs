@@ -97,3 +97,42 @@ impl Drop for LockGuard<'_> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{Config, Reason};
+
+    #[test]
+    fn tick_returns_none_while_lock_is_held() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        nozzle.try_acquire().unwrap().failure();
+        let guard = nozzle.try_lock().unwrap();
+        assert!(nozzle.tick(10).is_none(), "a held lock makes tick give up");
+        assert!(nozzle.try_lock().is_none());
+        drop(guard);
+        assert_eq!(nozzle.tick(10).unwrap().flow_rate, 99);
+    }
+
+    #[test]
+    fn shut_off_requested_while_locked_is_applied_on_release() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        let mut guard = nozzle.try_lock().unwrap();
+        guard.step = -4;
+        nozzle.shut_off();
+        assert!(nozzle.is_shut_off(), "the request is visible at once");
+        // Not applied yet: the holder applies it when it lets go.
+        nozzle.try_acquire().unwrap().success();
+        drop(guard);
+
+        let rejected = nozzle.try_acquire().unwrap_err();
+        assert_eq!(rejected.reason(), Reason::ShutOff);
+        let word = LockWord(nozzle.lock.load(Relaxed));
+        assert!(!word.is_busy());
+        assert!(!word.shut_requested(), "the request is cleared");
+        assert_eq!(word.step(), -4, "the holder's step is stored");
+        let snapshot = nozzle.snapshot();
+        assert_eq!(snapshot.allowed, 1, "the earlier attempt is carried");
+        assert_eq!(snapshot.blocked, 1);
+    }
+}

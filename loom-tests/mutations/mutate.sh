@@ -22,6 +22,14 @@ if [[ ${#mutations[@]} -eq 0 ]]; then
 fi
 mapfile -t models < <(grep -v '^#' loom-tests/bounds.txt | grep -v '^[[:space:]]*$')
 export RUSTFLAGS="--cfg loom"
+# Cargo arguments that select one entry of bounds.txt.
+selection() {
+    if [[ "$1" == lib ]]; then
+        echo "-p nozzle --lib"
+    else
+        echo "-p nozzle-loom-tests --test $1"
+    fi
+}
 log=$(mktemp)
 uncaught=0
 
@@ -36,7 +44,7 @@ for mutation in "${mutations[@]}"; do
         # A mutation may also make a model loop until loom gives up, or
         # run far past its usual time; both count as caught.
         if ! env -u LOOM_MAX_PREEMPTIONS "${limit[@]}" timeout 300 \
-            cargo test -p nozzle-loom-tests --release --test "$file" \
+            cargo test --release $(selection "$file") \
             -- --test-threads=1 >"$log" 2>&1; then
             while read -r test; do
                 caught+=("$file::$test")
