@@ -92,6 +92,26 @@ MUTATIONS = {
         "                (current.0 | request, Relaxed)\n",
         "                (current.0, Relaxed)\n",
     ),
+    # Threads that saw the fold threshold each fold, instead of re-checking
+    # the field after a failed exchange.
+    "fold_without_recheck": (
+        "src/admission.rs",
+        "        if state.attempts < FOLD_AT {\n"
+        "            return;\n"
+        "        }\n"
+        "        state.attempts = state.attempts.saturating_sub(ATTEMPTS_SATURATED);\n",
+        "        state.attempts = state.attempts.saturating_sub(ATTEMPTS_SATURATED);\n",
+    ),
+    # A counter that overshot its bound is stored back to the bound blindly,
+    # which can overwrite a close's reset.
+    "pull_down_blind_store": (
+        "src/counter.rs",
+        "        let mut current = self.0.load(Relaxed);\n"
+        "        while current > COUNT_MAX {\n",
+        "        self.0.store(COUNT_MAX, Relaxed);\n"
+        "        let mut current = 0;\n"
+        "        while current > COUNT_MAX {\n",
+    ),
 }
 
 
