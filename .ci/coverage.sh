@@ -6,9 +6,9 @@
 #
 # Needs cargo-llvm-cov (`cargo install cargo-llvm-cov`) and the llvm-tools
 # component (`rustup component add llvm-tools-preview`). Everything is built
-# in debug mode, because optimized builds drop counts of inlined functions;
-# the soak is left out (it runs no line the model tests miss, and takes
-# minutes without optimization). The report merges every run.
+# in debug mode, because optimized builds drop counts of inlined functions.
+# The soak is left out: it runs no line that the model tests miss, and it
+# takes minutes without optimization. The report merges every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

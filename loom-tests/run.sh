@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every loom model of the nozzle crate, each test file with its own
-# preemption bound from bounds.txt. README.md beside this script says why
+# preemption bound from bounds.txt. README.md beside this script explains why
 # each bound is enough.
 #
 #   bash loom-tests/run.sh            # the 64-bit admission word

@@ -115,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn shut_off_requested_while_locked_is_applied_on_release() {
+    fn shut_off_applied_on_release() {
         let nozzle = Nozzle::new(Config::new(10)).unwrap();
         let mut guard = nozzle.try_lock().unwrap();
         guard.step = -4;

@@ -9,7 +9,7 @@ use std::fmt;
 use common::fail;
 use nozzle::{Abandon, Config, Error, Field, Nozzle, Reason, Rejected};
 
-/// A nozzle at flow 99: attempt 1 of each interval is rejected as throttled.
+/// Returns a nozzle at flow 99, where attempt 1 of each interval is rejected as throttled.
 fn throttled_nozzle() -> Nozzle {
     let nozzle = Nozzle::new(Config::new(1_000)).unwrap();
     fail(&nozzle, 1);

@@ -17,7 +17,7 @@ const INTERVAL: u64 = 1_000;
 /// Load of one stretch of intervals.
 #[derive(Clone, Copy, Debug)]
 struct Phase {
-    /// Most attempts in one interval.
+    /// Maximum attempts in one interval.
     max_attempts: u32,
     /// Chance in percent that an admitted call fails.
     failure_percent: u32,
@@ -47,7 +47,7 @@ fn draw_phase(rng: &mut fastrand::Rng) -> Phase {
     }
 }
 
-/// The `now` of the next tick: mostly a jittery periodic timer, sometimes an
+/// Returns the `now` of the next tick: mostly a jittery periodic timer, sometimes an
 /// early or a late one, sometimes a step back or a clock reset.
 fn next_now(rng: &mut fastrand::Rng, now: u64) -> u64 {
     match rng.u8(0..100) {
@@ -176,7 +176,9 @@ fn ten_million_intervals_match_model() {
         distinct > 50,
         "distinct flow rates after a close: {distinct}"
     );
-    assert!(flows_seen[0] && flows_seen[1] && flows_seen[100]);
+    assert!(flows_seen[0], "never closed fully");
+    assert!(flows_seen[1], "never probed from 0");
+    assert!(flows_seen[100], "never reopened fully");
 
     // Shut off at the end: every later interval stays at 0.
     nozzle.shut_off();

@@ -9,7 +9,7 @@
 /// Saturation bound of the crate's counters, `2^31 - 1`.
 const COUNT_MAX: u64 = (1 << 31) - 1;
 
-/// What the model expects one interval close to report.
+/// Expected report of one interval close.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Close {
     pub seq: u64,
@@ -44,7 +44,7 @@ pub enum ModelVerdict {
     ShutOff,
 }
 
-/// Why the model rejects an attempt.
+/// Reason the model rejects an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelReason {
     Throttled,

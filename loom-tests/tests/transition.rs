@@ -31,9 +31,9 @@ fn assert_possible(snapshot: &Snapshot, context: &str) {
 fn transitions_match_later_readers() {
     // Setup: flow 99, step -2, then three failed calls in the interval
     // [10, 20). Thread A ticks at 20, thread B at 30, and thread C reads.
-    // A then B closes [10, 20) (flow 97) and [20, 30) (empty: flow 98); B
-    // first closes [10, 30) in one go and A finds nothing due; if they
-    // collide, the loser returns None at once.
+    // If A goes first, it closes [10, 20) to flow 97 and B closes the empty
+    // [20, 30) to flow 98. If B goes first, it closes [10, 30) in one go and
+    // A finds nothing due. If they collide, the loser returns None at once.
     check("transitions_match_later_readers", || {
         let nozzle = nozzle_at_99(Config::new(INTERVAL));
         for _ in 0..3 {
