@@ -9,22 +9,29 @@ use loom::thread;
 use nozzle::{Config, Snapshot, State, Transition, Verdict};
 use nozzle_loom_tests::{assert_flow_in_range, check, nozzle_at_99, INTERVAL};
 
-/// Flow and direction pairs the model can produce: before any close in it,
-/// after the failing close, and after an empty close that follows it.
+/// Flow and direction pairs the model can produce, in the order they occur:
+/// before any close in it, after the failing close, and after an empty close
+/// that follows it.
 const POSSIBLE: [(u8, State); 3] = [
     (99, State::Closing),
     (97, State::Closing),
     (98, State::Opening),
 ];
 
-fn assert_possible(snapshot: &Snapshot, context: &str) {
-    assert_flow_in_range(snapshot.flow_rate, context);
-    assert!(
-        POSSIBLE.contains(&(snapshot.flow_rate, snapshot.state)),
-        "{context}: flow {} with state {:?} comes from no single close",
-        snapshot.flow_rate,
-        snapshot.state
-    );
+/// Returns the position in [`POSSIBLE`] of a flow and direction pair, and
+/// fails if the pair comes from no single close.
+fn position(flow: u8, state: State, context: &str) -> usize {
+    assert_flow_in_range(flow, context);
+    POSSIBLE
+        .iter()
+        .position(|&pair| pair == (flow, state))
+        .unwrap_or_else(|| {
+            panic!("{context}: flow {flow} with state {state:?} comes from no single close")
+        })
+}
+
+fn assert_possible(snapshot: &Snapshot, context: &str) -> usize {
+    position(snapshot.flow_rate, snapshot.state, context)
 }
 
 #[test]
@@ -52,8 +59,11 @@ fn transitions_match_later_readers() {
                     let transition = nozzle.tick(now);
                     // While handling its transition the host reads a state
                     // at least as new as the one the transition installed.
-                    if transition.is_some() {
-                        assert_possible(&nozzle.snapshot(), "ticker's read");
+                    if let Some(transition) = transition {
+                        let read = assert_possible(&nozzle.snapshot(), "ticker's read");
+                        let installed =
+                            position(transition.flow_rate, transition.state, "transition");
+                        assert!(read >= installed, "ticker read a state older than its own");
                     }
                     transition
                 })
