@@ -148,3 +148,46 @@ mod tests {
         assert_eq!(counter.take(), 0);
     }
 }
+
+/// Loom models of the saturation repair, which the models in `loom-tests/`
+/// cannot reach: they would need `2^31` increments to get a counter there.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    #[test]
+    fn racing_overshoots_settle_at_max() {
+        // Both increments overshoot, so both threads repair; whichever
+        // repairs second finds the work done.
+        loom::model(|| {
+            let counter = Arc::new(Counter(AtomicU32::new(COUNT_MAX)));
+            let other = Arc::clone(&counter);
+            let thread = thread::spawn(move || {
+                other.increment();
+                other.load()
+            });
+            counter.increment();
+            assert_eq!(counter.load(), COUNT_MAX);
+            assert_eq!(thread.join().unwrap(), COUNT_MAX);
+            assert_eq!(counter.0.load(Relaxed), COUNT_MAX, "repaired");
+        });
+    }
+
+    #[test]
+    fn take_during_an_overshoot_restarts_the_count() {
+        // A close that swaps the counter out ends the repair: the overshoot
+        // is either taken as COUNT_MAX or lands in the new count as 1.
+        loom::model(|| {
+            let counter = Arc::new(Counter(AtomicU32::new(COUNT_MAX)));
+            let other = Arc::clone(&counter);
+            let thread = thread::spawn(move || other.increment());
+            let taken = counter.take();
+            thread.join().unwrap();
+            let left = counter.0.load(Relaxed);
+            assert_eq!(taken, COUNT_MAX);
+            assert!(left <= 1, "left {left} after the take");
+        });
+    }
+}

@@ -161,3 +161,66 @@ impl Drop for LockGuard<'_> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{Config, Reason};
+
+    #[test]
+    fn tick_returns_none_while_lock_is_held() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        nozzle.try_acquire().unwrap().failure();
+        let guard = nozzle.try_lock(Lanes::Single).unwrap();
+        assert!(nozzle.tick(10).is_none(), "a held lock makes tick give up");
+        assert!(nozzle.try_lock(Lanes::Single).is_none());
+        drop(guard);
+        assert_eq!(nozzle.tick(10).unwrap().flow_rate, 99);
+    }
+
+    #[test]
+    fn shut_off_applied_on_release() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        let mut guard = nozzle.try_lock(Lanes::Single).unwrap();
+        guard.state = guard.state.with_step(-4);
+        nozzle.shut_off();
+        assert!(nozzle.is_shut_off(), "the request is visible at once");
+        // Not applied yet: the holder applies it when it lets go.
+        nozzle.try_acquire().unwrap().success();
+        drop(guard);
+
+        let rejected = nozzle.try_acquire().unwrap_err();
+        assert_eq!(rejected.reason(), Reason::ShutOff);
+        let word = LockWord(nozzle.lock.load(Relaxed));
+        assert!(!word.is_busy());
+        assert!(
+            !word.has(LockWord::SHUT_REQUESTED),
+            "the request is cleared"
+        );
+        assert_eq!(word.step(), -4, "the holder's step is stored");
+        let snapshot = nozzle.snapshot();
+        assert_eq!(snapshot.allowed, 1, "the earlier attempt is carried");
+        assert_eq!(snapshot.blocked, 1);
+    }
+
+    #[test]
+    fn flow_requests_while_held_apply_last_one() {
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        let guard = nozzle.try_lock(Lanes::Single).unwrap();
+        nozzle.pin(30).unwrap();
+        nozzle.pin(40).unwrap();
+        assert!(!nozzle.is_pinned(), "waiting for the holder");
+        assert_eq!(nozzle.flow_rate(), 100);
+        drop(guard);
+
+        assert!(nozzle.is_pinned());
+        assert_eq!(
+            nozzle.flow_rate(),
+            40,
+            "a later request replaces an earlier one"
+        );
+        let transition = nozzle.tick(10).unwrap();
+        assert!(transition.operator);
+        assert_eq!(transition.verdict, crate::Verdict::Pinned);
+    }
+}

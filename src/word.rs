@@ -609,6 +609,14 @@ mod tests {
     }
 
     #[test]
+    fn min_picks_smaller() {
+        // Only ever evaluated at compile time otherwise, for ATTEMPTS_SATURATED.
+        assert_eq!(min(31, 24), 24);
+        assert_eq!(min(24, 31), 24);
+        assert_eq!(min(7, 7), 7);
+    }
+
+    #[test]
     fn saturation_constants_cover_count_max() {
         // On 64-bit words both derived counts reach COUNT_MAX before the attempt
         // count saturates, at flow 1 (allowed is smallest) and flow 99 (blocked is).
