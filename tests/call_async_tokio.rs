@@ -2,7 +2,7 @@
 //! `tokio::time::timeout`. Time is paused wherever a test waits, so no test
 //! depends on the machine's speed.
 
-#![cfg(not(miri))]
+#![cfg(all(not(miri), not(loom)))]
 
 use std::future::pending;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};

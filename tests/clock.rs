@@ -1,7 +1,7 @@
 //! The two ways the README ticks a nozzle from a `Clock`: from a tokio timer
 //! task, and lazily before each call.
 
-#![cfg(all(feature = "std", not(miri)))]
+#![cfg(all(feature = "std", not(miri), not(loom)))]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The metrics export against a debugging recorder and the Prometheus
 //! recorder, each installed for one test only.
 
-#![cfg(feature = "metrics")]
+#![cfg(all(feature = "metrics", not(loom)))]
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The tower middleware against mock inner services: what reaches the inner
 //! service, what gets recorded, readiness, and lazy ticking.
 
-#![cfg(all(feature = "tower", not(miri)))]
+#![cfg(all(feature = "tower", not(miri), not(loom)))]
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
