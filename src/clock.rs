@@ -208,6 +208,8 @@ mod tests {
         assert!(first <= second, "{first} > {second}");
         assert!(second <= bound, "{second} > {bound}");
         assert!(clock.origin() >= before);
+        let default = Clock::default();
+        assert!(default.origin() >= clock.origin(), "default starts now too");
     }
 
     #[test]

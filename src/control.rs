@@ -282,3 +282,29 @@ impl LockGuard<'_> {
         }
     }
 }
+
+#[cfg(all(
+    test,
+    not(loom),
+    not(all(target_has_atomic = "64", not(nozzle_narrow)))
+))]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    #[test]
+    fn interval_write_yields_to_a_concurrent_stager() {
+        // Another thread has claimed the staging cell: this write counts as the
+        // earlier of two overlapping writes and leaves everything to that one.
+        let nozzle = Nozzle::new(Config::new(10)).unwrap();
+        nozzle.lock.fetch_or(LockWord::INTERVAL_CLAIMED, Relaxed);
+        nozzle.set_interval(5).unwrap();
+        assert_eq!(nozzle.interval.value.get(), 10);
+        assert_eq!(nozzle.interval.staged.get(), 10, "staging cell untouched");
+
+        // Once the claim is gone, a write goes through.
+        nozzle.lock.fetch_and(!LockWord::INTERVAL_CLAIMED, Relaxed);
+        nozzle.set_interval(5).unwrap();
+        assert_eq!(nozzle.interval.value.get(), 5);
+    }
+}

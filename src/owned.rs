@@ -125,6 +125,7 @@ mod tests {
         let nozzle = Nozzle::new(config).unwrap();
         let permit = Nozzle::try_acquire_owned(&nozzle).unwrap();
         assert!(core::ptr::eq(permit.nozzle(), &nozzle));
+        assert_eq!(std::format!("{permit:?}"), "OwnedPermit { .. }");
         drop(permit);
         let snapshot = nozzle.snapshot();
         assert_eq!(snapshot.abandoned, 1);

@@ -61,6 +61,7 @@ fn counters_accumulate_closed_intervals() {
     let recorder = DebuggingRecorder::new();
     let nozzle = Nozzle::new(Config::new(1_000)).unwrap();
     let metrics = Metrics::new("payments");
+    assert_eq!(metrics.name(), "payments");
 
     metrics::with_local_recorder(&recorder, || {
         // Interval 1 at flow 100: 10 admitted failures; closes to 99.

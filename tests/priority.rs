@@ -215,3 +215,68 @@ fn classes_racing_keep_counts_exact() {
     assert_eq!(snapshot.allowed + snapshot.blocked, 5 * per_thread);
     assert_eq!(snapshot.successes, snapshot.allowed);
 }
+
+#[test]
+fn priority_nozzle_offers_the_plain_methods() {
+    let config = Config::new(1_000).allowed_failure_percent(30);
+    let nozzle = PriorityNozzle::new(config).unwrap();
+    assert_eq!(nozzle.config(), config);
+    assert_eq!(nozzle.state(), nozzle::State::Opening);
+    assert!(format!("{nozzle:?}").contains("class_flow_rates"));
+
+    // call_with records the closure's result under the class's word.
+    assert_eq!(nozzle.call_with(Priority::High, || Ok::<_, ()>(5)), Ok(5));
+    assert_eq!(
+        nozzle.call_with(Priority::Low, || Err::<(), _>("down")),
+        Err(nozzle::Error::Inner("down"))
+    );
+    let snapshot = nozzle.snapshot();
+    assert_eq!((snapshot.successes, snapshot.failures), (1, 1));
+
+    // Settings and operator actions apply to every class.
+    nozzle.set_allowed_failure_percent(100).unwrap();
+    nozzle.set_interval(500).unwrap();
+    assert_eq!(nozzle.config().failure_threshold(), 100);
+    assert_eq!(nozzle.config().interval(), 500);
+    assert!(nozzle.set_interval(0).is_err());
+    assert!(nozzle.set_allowed_failure_percent(101).is_err());
+    assert!(nozzle.pin(101).is_err());
+
+    nozzle.pin(0).unwrap();
+    assert!(nozzle.is_pinned());
+    assert_eq!(nozzle.class_flow_rates(), [0; CLASSES]);
+    assert_eq!(
+        nozzle.call_with(Priority::Critical, || Ok::<_, ()>(1)),
+        Err(nozzle::Error::Rejected(
+            nozzle.try_acquire_with(Priority::Critical).unwrap_err()
+        ))
+    );
+    nozzle.resume();
+    assert!(!nozzle.is_pinned());
+    nozzle.reset();
+    assert_eq!(nozzle.flow_rate(), 100);
+    assert_eq!(nozzle.class_flow_rates(), [100; CLASSES]);
+    let transition = nozzle.tick(500).unwrap();
+    assert!(transition.operator);
+    assert!(!nozzle.is_shut_off());
+}
+
+#[test]
+fn invalid_priority_config_is_rejected() {
+    let error = PriorityNozzle::new(Config::new(0)).unwrap_err();
+    assert_eq!(error.field(), nozzle::Field::Interval);
+}
+
+#[test]
+fn shed_reason_reads_as_a_sentence() {
+    let nozzle = PriorityNozzle::new(Config::new(1_000)).unwrap();
+    round_robin(&nozzle, 10);
+    nozzle.tick(1_000).unwrap();
+    nozzle.pin(20).unwrap();
+    let rejected = nozzle.try_acquire_with(Priority::Sheddable).unwrap_err();
+    assert_eq!(rejected.reason(), Reason::Shed);
+    assert_eq!(
+        rejected.to_string(),
+        "call rejected: its priority class is shed at the current flow rate"
+    );
+}

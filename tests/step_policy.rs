@@ -82,6 +82,8 @@ fn config_reports_the_policy() {
     };
     let nozzle = Nozzle::new(Config::new(1_000).step_policy(policy)).unwrap();
     assert_eq!(nozzle.config().policy(), policy);
+    let floored = Nozzle::new(Config::new(1_000).min_samples(12)).unwrap();
+    assert_eq!(floored.config().sample_floor(), 12);
     assert_eq!(
         Nozzle::new(Config::new(1)).unwrap().config().policy(),
         StepPolicy::Doubling

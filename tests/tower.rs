@@ -391,3 +391,39 @@ fn errors_convert_to_box_error() {
     assert_eq!(boxed.to_string(), "upstream failed");
     assert!(boxed.downcast_ref::<nozzle::Rejected>().is_none());
 }
+
+#[test]
+fn service_gives_access_to_inner() {
+    let reached = Arc::new(AtomicUsize::new(0));
+    let layer = NozzleLayer::new(shared()).without_ticking();
+    let mut service = layer.layer(counting_service(Arc::clone(&reached)));
+    let _ = service.get_ref();
+    let _ = service.get_mut();
+    let mut inner = service.into_inner();
+    // The inner service is the one the layer wrapped: calling it counts.
+    let _ = tokio_test::block_on(inner.call(2));
+    assert_eq!(reached.load(SeqCst), 1);
+}
+
+#[test]
+fn debug_shows_service_and_future_state() {
+    let nozzle = shared();
+    let layer = NozzleLayer::new(Arc::clone(&nozzle));
+    let (mut service, mut handle) = tower_test::mock::spawn_layer::<u32, u32, _>(layer);
+    let shown = format!("{:?}", service.get_ref());
+    assert!(!shown.is_empty());
+
+    handle.allow(2);
+    assert!(service.poll_ready().is_ready());
+    let running = service.call(1);
+    assert!(
+        format!("{running:?}").contains("recorded: false"),
+        "{running:?}"
+    );
+    drop(running);
+
+    nozzle.shut_off();
+    assert!(service.poll_ready().is_ready());
+    let rejected = service.call(2);
+    assert!(format!("{rejected:?}").contains("ShutOff"), "{rejected:?}");
+}
