@@ -129,14 +129,23 @@ impl Nozzle {
     ///   returns `None` at once.
     ///
     /// When the interval is not due, the call is one atomic load on targets with
-    /// 64-bit atomics.
+    /// 64-bit atomics, inlined into the caller.
+    #[inline]
     pub fn tick(&self, now: u64) -> Option<Transition> {
-        let interval = self.config.interval;
         if let Some(start) = self.start.peek() {
-            if matches!(classify(start, interval, now), Timing::NotDue) {
+            if matches!(classify(start, self.config.interval, now), Timing::NotDue) {
                 return None;
             }
         }
+        self.tick_locked(now)
+    }
+
+    /// The rest of [`tick`](Nozzle::tick), out of line so that the check
+    /// above stays small enough to inline: takes the interval lock and closes
+    /// the interval if it is still due.
+    #[inline(never)]
+    fn tick_locked(&self, now: u64) -> Option<Transition> {
+        let interval = self.config.interval;
         let mut guard = self.try_lock()?;
         match classify(self.start.get(), interval, now) {
             Timing::NotDue => None,
