@@ -20,6 +20,7 @@ const MEASUREMENT: Duration = Duration::from_secs(5);
 
 fn main() {
     let started = SystemTime::now();
+    let load_at_start = scenarios::summary::load_average();
     scenarios::checks::run_all();
 
     let mut criterion = Criterion::default()
@@ -38,5 +39,5 @@ fn main() {
     scenarios::contended::throttled(&mut criterion);
 
     criterion.final_summary();
-    scenarios::summary::print(started);
+    scenarios::summary::print(started, load_at_start);
 }

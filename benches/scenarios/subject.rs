@@ -1,8 +1,6 @@
 //! The two flow controllers under test, behind one trait so that every scenario
 //! runs the same code on both, and the setup that drives them to a flow rate.
 
-use std::hint::black_box;
-
 use nozzle::{Config, Nozzle, Transition};
 
 use super::mutex_port::{MutexNozzle, MutexTransition};
@@ -34,6 +32,11 @@ pub trait Subject: Sync + Sized {
 
     /// Makes one attempt and, if it is admitted, reports a success: the hot
     /// path of a caller whose dependency works.
+    ///
+    /// A rejection is dropped unread, as by a caller that only sheds the call.
+    /// Passing it to `black_box` instead stored it on every call, and the
+    /// locked instruction of the next call waits for such stores: a rejected
+    /// attempt then measured 1.5 to 2 `fetch_add` units instead of about 1.
     fn attempt_and_succeed(&self) -> bool;
 
     /// Advances the controller's clock to `now`.
@@ -89,10 +92,7 @@ impl Subject for Nozzle {
                 permit.record(success);
                 true
             }
-            Err(rejected) => {
-                black_box(rejected);
-                false
-            }
+            Err(_) => false,
         }
     }
 
@@ -103,10 +103,7 @@ impl Subject for Nozzle {
                 permit.success();
                 true
             }
-            Err(rejected) => {
-                black_box(rejected);
-                false
-            }
+            Err(_) => false,
         }
     }
 
@@ -138,10 +135,7 @@ impl Subject for MutexNozzle {
                 }
                 true
             }
-            Err(rejected) => {
-                black_box(rejected);
-                false
-            }
+            Err(_) => false,
         }
     }
 
@@ -152,10 +146,7 @@ impl Subject for MutexNozzle {
                 permit.success();
                 true
             }
-            Err(rejected) => {
-                black_box(rejected);
-                false
-            }
+            Err(_) => false,
         }
     }
 

@@ -59,7 +59,7 @@ const TARGETS: &[Target] = &[
         limit: 2.5,
     },
     Target {
-        text: "two threads, healthy: under a fifth of the mutex port",
+        text: "two threads, healthy: at most a fifth of the mutex port",
         measured: ("contended_healthy", "nozzle"),
         reference: ("contended_healthy", "mutex_port"),
         limit: 0.2,
@@ -122,8 +122,23 @@ fn read_median(directory: &Path, id: (&str, &str), since: SystemTime) -> Option<
     })
 }
 
-/// Prints the table and the targets for the benchmarks that ran since `since`.
-pub fn print(since: SystemTime) {
+/// Returns the first three fields of `/proc/loadavg` (the 1, 5 and 15 minute
+/// load averages), or `None` where that file does not exist.
+pub fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Prints the table and the targets for the benchmarks that ran since `since`,
+/// and the load average when the run started (`load_at_start`) and now. The
+/// load average counts this run's own threads too: 1 while one thread is
+/// measured, 2 for the contended scenarios.
+pub fn print(since: SystemTime, load_at_start: Option<String>) {
     let directory = output_directory();
     let medians: Vec<((&str, &str), Median)> = BENCHMARKS
         .iter()
@@ -159,13 +174,22 @@ pub fn print(since: SystemTime) {
         );
     }
 
-    println!();
-    println!("Design targets:");
+    if let (Some(start), Some(end)) = (load_at_start, load_average()) {
+        println!();
+        println!("Load average (1, 5, 15 min): {start} at the start, {end} at the end.");
+    }
+
+    let mut heading_printed = false;
     for target in TARGETS {
         let (Some(measured), Some(reference)) = (find(target.measured), find(target.reference))
         else {
             continue;
         };
+        if !heading_printed {
+            println!();
+            println!("Design targets:");
+            heading_printed = true;
+        }
         let value = measured.point / reference.point;
         let verdict = if value <= target.limit {
             "met"
