@@ -34,9 +34,9 @@ pub trait Subject: Sync + Sized {
     /// path of a caller whose dependency works.
     ///
     /// A rejection is dropped unread, as by a caller that only sheds the call.
-    /// Passing it to `black_box` instead stored it on every call, and the
-    /// locked instruction of the next call waits for such stores: a rejected
-    /// attempt then measured 1.5 to 2 `fetch_add` units instead of about 1.
+    /// Passing it to `black_box` instead stored it on every call, and the next
+    /// call's locked instruction waits for such stores. A rejected attempt then
+    /// measured 1.5 to 2 `fetch_add` units instead of about 1.
     fn attempt_and_succeed(&self) -> bool;
 
     /// Advances the controller's clock to `now`.
