@@ -78,12 +78,21 @@ pub(crate) const fn classify(start: u64, interval: u64, now: u64) -> Timing {
 
 impl Nozzle {
     /// Advances the clock to `now` for the admission words in `lanes`.
+    #[inline]
     pub(crate) fn tick_lanes(&self, now: u64, lanes: Lanes<'_>) -> Option<Transition> {
         if let (Some(start), Some(interval)) = (self.start.peek(), self.interval.value.peek()) {
             if matches!(classify(start, interval, now), Timing::NotDue) {
                 return None;
             }
         }
+        self.tick_locked(now, lanes)
+    }
+
+    /// The rest of `tick`, out of line so that the check above stays small
+    /// enough to inline: takes the interval lock and closes the interval if it
+    /// is still due.
+    #[inline(never)]
+    fn tick_locked(&self, now: u64, lanes: Lanes<'_>) -> Option<Transition> {
         let mut guard = self.try_lock(lanes)?;
         match classify(self.start.get(), self.interval.value.get(), now) {
             Timing::NotDue => None,

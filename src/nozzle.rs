@@ -141,8 +141,9 @@ impl Nozzle {
     ///   by the next `tick`, which covers both intervals.
     ///
     /// When the interval is not due, the call reads the interval start and
-    /// length with two atomic loads on targets with 64-bit atomics, and does
-    /// nothing else.
+    /// length with two atomic loads on targets with 64-bit atomics, inlined
+    /// into the caller, and does nothing else.
+    #[inline]
     pub fn tick(&self, now: u64) -> Option<Transition> {
         self.tick_lanes(now, Lanes::Single)
     }

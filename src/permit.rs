@@ -38,15 +38,13 @@ impl<'a> Permit<'a> {
     /// Reports the call as a success.
     #[inline]
     pub fn success(self) {
-        self.nozzle.successes.increment();
-        core::mem::forget(self);
+        self.into_nozzle().successes.increment();
     }
 
     /// Reports the call as a failure.
     #[inline]
     pub fn failure(self) {
-        self.nozzle.failures.increment();
-        core::mem::forget(self);
+        self.into_nozzle().failures.increment();
     }
 
     /// Reports the call as a success when `success` is true, else as a failure.
@@ -63,6 +61,19 @@ impl<'a> Permit<'a> {
     #[must_use]
     pub fn nozzle(&self) -> &'a Nozzle {
         self.nozzle
+    }
+
+    /// Consumes the permit without counting it as abandoned.
+    ///
+    /// The outcome methods disarm the permit before they count the outcome.
+    /// Counting first would keep the permit alive across the counter's
+    /// out-of-line saturation path, so the compiler would spill it to the stack
+    /// on every call for an unwind that cannot happen.
+    #[inline]
+    fn into_nozzle(self) -> &'a Nozzle {
+        let nozzle = self.nozzle;
+        core::mem::forget(self);
+        nozzle
     }
 }
 

@@ -1,4 +1,9 @@
 //! Compile-time checks of the public types' layout and auto traits.
+//!
+//! That nothing in the crate's dependency graph links `alloc` is checked
+//! outside this file, because a host test always links `std`: `.ci/run` builds
+//! `.ci/no_alloc.rs`, a `thumbv7em-none-eabihf` static library without a global
+//! allocator, which rustc refuses to build if any crate links `alloc`.
 
 use nozzle::{Nozzle, Permit, PriorityNozzle, Rejected, Snapshot, Transition};
 use static_assertions::{assert_impl_all, const_assert};
