@@ -38,6 +38,7 @@ fn main() {
     scenarios::tick::due(&mut criterion);
     scenarios::contended::healthy(&mut criterion);
     scenarios::contended::throttled(&mut criterion);
+    scenarios::priority::classes(&mut criterion);
 
     criterion.final_summary();
     scenarios::summary::print(started, load_at_start);

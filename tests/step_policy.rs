@@ -70,6 +70,11 @@ fn aimd_parameters_are_validated() {
         error.to_string(),
         "invalid increase 0: must be between 1 and 100"
     );
+    let error = Nozzle::new(aimd(10, 100)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid decrease_factor 100: must be at most 99"
+    );
     assert!(Nozzle::new(aimd(100, 99)).is_ok());
     assert!(Nozzle::new(aimd(1, 0)).is_ok());
 }

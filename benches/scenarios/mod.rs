@@ -5,6 +5,7 @@ pub mod baselines;
 pub mod checks;
 pub mod contended;
 pub mod mutex_port;
+pub mod priority;
 pub mod probes;
 pub mod single;
 pub mod subject;

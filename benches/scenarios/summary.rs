@@ -29,6 +29,9 @@ const BENCHMARKS: &[(&str, &str)] = &[
     ("contended_healthy", "governor_check"),
     ("contended_throttled", "nozzle"),
     ("contended_throttled", "mutex_port"),
+    ("priority", "nozzle"),
+    ("priority", "critical"),
+    ("priority", "sheddable_throttled"),
 ];
 
 /// A design target: `measured` costs at most `limit` times `reference`.
@@ -40,6 +43,12 @@ struct Target {
 }
 
 const TARGETS: &[Target] = &[
+    Target {
+        text: "priority class: no dearer than a plain nozzle (the same one fetch_add), within 25 %",
+        measured: ("priority", "critical"),
+        reference: ("priority", "nozzle"),
+        limit: 1.25,
+    },
     Target {
         text: "healthy: at most 2.5 fetch_add units",
         measured: ("healthy", "nozzle"),
