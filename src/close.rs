@@ -109,9 +109,13 @@ impl Nozzle {
     /// The caller holds the interval lock; `guard.state` holds the step, the
     /// pin and the window age before the close and receives them afterwards.
     fn close_interval(&self, guard: &mut LockGuard<'_>, boundary: u64) -> Transition {
-        // Relaxed: the settings word publishes nothing else; clearing the
-        // changed flag in the same step makes each change reported once.
-        let settings = Settings(self.settings.fetch_and(!Settings::CHANGED, Relaxed));
+        // Relaxed: the settings word publishes nothing else. The flag is
+        // cleared by an atomic AND, and only when it is set, so each change is
+        // reported once and the usual close skips the locked instruction.
+        let mut settings = Settings(self.settings.load(Relaxed));
+        if settings.changed() {
+            settings = Settings(self.settings.fetch_and(!Settings::CHANGED, Relaxed));
+        }
         let operator = settings.changed() || guard.state.has(LockWord::OPERATOR_ACTED);
         guard.state = guard.state.with_flag(LockWord::OPERATOR_ACTED, false);
 
@@ -140,8 +144,9 @@ impl Nozzle {
         let successes = self.successes.take();
         let abandoned = self.abandoned.take();
         let failures = judged_failures(settings, self.failures.take(), abandoned);
-        let carried_allowed = self.carried_allowed.take();
-        let carried_blocked = self.carried_blocked.take();
+        // Only lock holders write the carried counters.
+        let carried_allowed = self.carried_allowed.take_locked();
+        let carried_blocked = self.carried_blocked.take_locked();
         let rate = failure_rate(successes, failures);
 
         let (after, verdict) = if shut {

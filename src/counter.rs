@@ -77,6 +77,20 @@ impl Counter {
         self.0.swap(0, Relaxed).min(COUNT_MAX)
     }
 
+    /// Returns the count and restarts it from zero, for a counter that only
+    /// the interval lock holder writes: a load, and a store only when the
+    /// count is not already zero, so the common empty case takes no locked
+    /// instruction.
+    pub(crate) fn take_locked(&self) -> u32 {
+        // Relaxed: the caller holds the interval lock, whose acquire and
+        // release order every write to this counter.
+        let count = self.0.load(Relaxed);
+        if count != 0 {
+            self.0.store(0, Relaxed);
+        }
+        count.min(COUNT_MAX)
+    }
+
     #[cold]
     #[inline(never)]
     fn pull_down_to_max(&self) {
@@ -138,6 +152,18 @@ mod tests {
         assert_eq!(counter.load(), COUNT_MAX);
         counter.add(0);
         assert_eq!(counter.load(), COUNT_MAX);
+    }
+
+    #[test]
+    fn take_locked_resets_and_saturates() {
+        let counter = Counter::new();
+        assert_eq!(counter.take_locked(), 0);
+        counter.add(7);
+        assert_eq!(counter.take_locked(), 7);
+        assert_eq!(counter.load(), 0);
+        let over = Counter(AtomicU32::new(COUNT_MAX + 3));
+        assert_eq!(over.take_locked(), COUNT_MAX);
+        assert_eq!(over.load(), 0);
     }
 
     #[test]
