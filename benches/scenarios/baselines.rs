@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
@@ -12,7 +12,9 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use super::contended::{on_two_threads, THREADS};
 
 /// `AtomicU64::fetch_add` on one thread and on two threads sharing the atomic:
-/// the unit that the flow controllers' costs are quoted in.
+/// the unit that the flow controllers' costs are quoted in. Also two adds per
+/// iteration on two words of one cache line, shared by two threads: the floor
+/// of a healthy call, which makes exactly those two adds.
 pub fn fetch_add(c: &mut Criterion) {
     let mut group = c.benchmark_group("fetch_add");
     group.throughput(Throughput::Elements(1));
@@ -36,7 +38,25 @@ pub fn fetch_add(c: &mut Criterion) {
             })
         })
     });
+    group.bench_function("two_threads_pair", |b| {
+        b.iter_custom(|iters| {
+            let pair = PairOnOneLine::default();
+            on_two_threads(iters, &pair, |pair| {
+                black_box(pair.first.fetch_add(1, Relaxed));
+                black_box(pair.second.fetch_add(1, Relaxed));
+            })
+        })
+    });
     group.finish();
+}
+
+/// Two counters in one cache line, as the nozzle's admission word and success
+/// counter are: the floor of any call that makes two atomic adds there.
+#[derive(Default)]
+#[repr(C, align(64))]
+pub struct PairOnOneLine {
+    first: AtomicU64,
+    second: AtomicU32,
 }
 
 /// Creates a `governor` limiter that admits every call of a benchmark: one

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 const BENCHMARKS: &[(&str, &str)] = &[
     ("fetch_add", "one_thread"),
     ("fetch_add", "two_threads"),
+    ("fetch_add", "two_threads_pair"),
     ("healthy", "nozzle"),
     ("healthy", "mutex_port"),
     ("healthy", "governor_check"),
@@ -43,6 +44,12 @@ struct Target {
 }
 
 const TARGETS: &[Target] = &[
+    Target {
+        text: "two threads, healthy: at most 1.25 times two contended adds on one cache line (its floor)",
+        measured: ("contended_healthy", "nozzle"),
+        reference: ("fetch_add", "two_threads_pair"),
+        limit: 1.25,
+    },
     Target {
         text: "priority class: no dearer than a plain nozzle (the same one fetch_add), within 25 %",
         measured: ("priority", "critical"),
