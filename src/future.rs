@@ -57,16 +57,7 @@ impl Nozzle {
         F: IntoFuture<Output = Result<T, E>>,
     {
         let permit = self.try_acquire()?;
-        match future.await {
-            Ok(value) => {
-                permit.success();
-                Ok(value)
-            }
-            Err(error) => {
-                permit.failure();
-                Err(Error::Inner(error))
-            }
-        }
+        permit.finish(future.await)
     }
 
     /// Runs `future` if the nozzle admits the call, and records `true` as a

@@ -57,10 +57,11 @@ impl<'a> Permit<'a> {
         }
     }
 
-    /// Returns the nozzle that issued this permit.
-    #[must_use]
-    pub fn nozzle(&self) -> &'a Nozzle {
-        self.nozzle
+    /// Records `result` as the call's outcome (`Ok` as a success, `Err` as a
+    /// failure) and passes it on, with an error wrapped as [`Error::Inner`].
+    pub(crate) fn finish<T, E>(self, result: Result<T, E>) -> Result<T, Error<E>> {
+        self.record(result.is_ok());
+        result.map_err(Error::Inner)
     }
 
     /// Consumes the permit without counting it as abandoned.
@@ -108,16 +109,7 @@ impl Nozzle {
     /// ```
     pub fn call<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, Error<E>> {
         let permit = self.try_acquire()?;
-        match f() {
-            Ok(value) => {
-                permit.success();
-                Ok(value)
-            }
-            Err(error) => {
-                permit.failure();
-                Err(Error::Inner(error))
-            }
-        }
+        permit.finish(f())
     }
 
     /// Runs `f` if the nozzle admits the call, and records `true` as a success

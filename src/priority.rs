@@ -300,16 +300,7 @@ impl PriorityNozzle {
         f: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, Error<E>> {
         let permit = self.try_acquire_with(priority)?;
-        match f() {
-            Ok(value) => {
-                permit.success();
-                Ok(value)
-            }
-            Err(error) => {
-                permit.failure();
-                Err(Error::Inner(error))
-            }
-        }
+        permit.finish(f())
     }
 
     /// Advances the clock to `now`; see [`Nozzle::tick`]. A close also splits

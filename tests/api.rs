@@ -159,10 +159,9 @@ fn rejection_converts_into_error() {
 }
 
 #[test]
-fn permit_names_its_nozzle_and_debugs_opaquely() {
+fn permit_debugs_opaquely() {
     let nozzle = Nozzle::new(Config::new(1_000)).unwrap();
     let permit = nozzle.try_acquire().unwrap();
-    assert!(std::ptr::eq(permit.nozzle(), &nozzle));
     assert_eq!(format!("{permit:?}"), "Permit { .. }");
     permit.success();
 }
