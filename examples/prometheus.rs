@@ -52,7 +52,7 @@ async fn drive(nozzle: Arc<Nozzle>, clock: Clock, metrics: Metrics) {
 /// Calls a simulated dependency every 2 ms until `INTERVALS` intervals have
 /// passed on `clock`. During intervals 2 to 4 it fails nine calls in ten.
 async fn traffic(nozzle: Arc<Nozzle>, clock: Clock) {
-    let interval_nanos = Config::from_duration(INTERVAL).unwrap().interval();
+    let interval_nanos = Config::from_duration(INTERVAL).unwrap().interval;
     for call in 0u64.. {
         let interval = clock.now() / interval_nanos;
         if interval >= u64::from(INTERVALS) {

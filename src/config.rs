@@ -48,21 +48,36 @@ pub enum StepPolicy {
 /// Settings of a [`Nozzle`](crate::Nozzle), built with `const fn`s so that a
 /// `static` nozzle can be configured at compile time.
 ///
+/// Each builder method has the name of the public field it sets, so a field
+/// is read as `config.allowed_failure_percent` and set with
+/// `config.allowed_failure_percent(20)`. The struct is `#[non_exhaustive]`:
+/// build it with [`Config::new`], so that fields can be added later.
+///
 /// ```
 /// use nozzle::{Abandon, Config};
 ///
 /// const CONFIG: Config = Config::new(1_000)
 ///     .allowed_failure_percent(20)
 ///     .on_abandon(Abandon::AsFailure);
-/// assert_eq!(CONFIG.interval(), 1_000);
+/// assert_eq!(CONFIG.interval, 1_000);
+/// assert_eq!(CONFIG.allowed_failure_percent, 20);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Config {
-    pub(crate) interval: u64,
-    pub(crate) allowed_failure_percent: u8,
-    pub(crate) abandon: Abandon,
-    pub(crate) step_policy: StepPolicy,
-    pub(crate) min_samples: u32,
+    /// Interval length in host units; see [`Config::new`].
+    pub interval: u64,
+    /// Highest healthy failure rate in percent; see
+    /// [`Config::allowed_failure_percent`].
+    pub allowed_failure_percent: u8,
+    /// What a permit dropped without an outcome counts as; see
+    /// [`Config::on_abandon`].
+    pub on_abandon: Abandon,
+    /// How the flow rate moves; see [`Config::step_policy`].
+    pub step_policy: StepPolicy,
+    /// Fewest outcomes an interval needs to be judged; see
+    /// [`Config::min_samples`].
+    pub min_samples: u32,
 }
 
 impl Config {
@@ -76,7 +91,7 @@ impl Config {
         Config {
             interval,
             allowed_failure_percent: DEFAULT_ALLOWED_FAILURE_PERCENT,
-            abandon: Abandon::Ignore,
+            on_abandon: Abandon::Ignore,
             step_policy: StepPolicy::Doubling,
             min_samples: 0,
         }
@@ -99,7 +114,7 @@ impl Config {
     /// [`Abandon::Ignore`].
     #[must_use]
     pub const fn on_abandon(mut self, abandon: Abandon) -> Config {
-        self.abandon = abandon;
+        self.on_abandon = abandon;
         self
     }
 
@@ -132,36 +147,6 @@ impl Config {
     pub const fn min_samples(mut self, samples: u32) -> Config {
         self.min_samples = samples;
         self
-    }
-
-    /// Returns the interval length in host units.
-    #[must_use]
-    pub const fn interval(&self) -> u64 {
-        self.interval
-    }
-
-    /// Returns the allowed failure percent.
-    #[must_use]
-    pub const fn failure_threshold(&self) -> u8 {
-        self.allowed_failure_percent
-    }
-
-    /// Returns the policy for permits dropped without an outcome.
-    #[must_use]
-    pub const fn abandon_policy(&self) -> Abandon {
-        self.abandon
-    }
-
-    /// Returns how the flow rate moves when an interval is judged.
-    #[must_use]
-    pub const fn policy(&self) -> StepPolicy {
-        self.step_policy
-    }
-
-    /// Returns the fewest outcomes an interval needs before it is judged.
-    #[must_use]
-    pub const fn sample_floor(&self) -> u32 {
-        self.min_samples
     }
 
     /// Checks every field and returns the first invalid one.
@@ -224,7 +209,7 @@ pub enum Field {
 }
 
 impl Field {
-    /// Returns the field's name as written in [`Config`]'s builder.
+    /// Returns the field's name as error messages show it.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -239,7 +224,7 @@ impl Field {
 
     const fn requirement(self) -> &'static str {
         match self {
-            Field::Interval => "must be at least 1 host unit",
+            Field::Interval => "must be at least 1",
             Field::IntervalSecs => "must be at most 18446744073.709551615 (u64::MAX nanoseconds)",
             Field::AllowedFailurePercent | Field::FlowRate => "must be at most 100",
             Field::AimdIncrease => "must be between 1 and 100",

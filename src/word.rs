@@ -318,7 +318,7 @@ impl Settings {
 
     /// Packs the settings of a valid configuration.
     pub(crate) const fn pack(config: &Config) -> Settings {
-        let abandon = match config.abandon {
+        let abandon = match config.on_abandon {
             Abandon::Ignore => 0,
             Abandon::AsFailure => Self::ABANDON_AS_FAILURE,
         };

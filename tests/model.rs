@@ -40,7 +40,7 @@ fn check_snapshot(nozzle: &Nozzle, model: &Model, context: &str) {
     assert_eq!(nozzle.is_shut_off(), model.shut, "{context}: shut off");
     assert_eq!(nozzle.is_pinned(), model.pinned, "{context}: pinned");
     assert_eq!(
-        nozzle.config().interval(),
+        nozzle.config().interval,
         model.interval,
         "{context}: interval"
     );

@@ -236,8 +236,8 @@ fn priority_nozzle_offers_the_plain_methods() {
     // Settings and operator actions apply to every class.
     nozzle.set_allowed_failure_percent(100).unwrap();
     nozzle.set_interval(500).unwrap();
-    assert_eq!(nozzle.config().failure_threshold(), 100);
-    assert_eq!(nozzle.config().interval(), 500);
+    assert_eq!(nozzle.config().allowed_failure_percent, 100);
+    assert_eq!(nozzle.config().interval, 500);
     assert!(nozzle.set_interval(0).is_err());
     assert!(nozzle.set_allowed_failure_percent(101).is_err());
     assert!(nozzle.pin(101).is_err());

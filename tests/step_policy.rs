@@ -86,11 +86,11 @@ fn config_reports_the_policy() {
         decrease_factor: 70,
     };
     let nozzle = Nozzle::new(Config::new(1_000).step_policy(policy)).unwrap();
-    assert_eq!(nozzle.config().policy(), policy);
+    assert_eq!(nozzle.config().step_policy, policy);
     let floored = Nozzle::new(Config::new(1_000).min_samples(12)).unwrap();
-    assert_eq!(floored.config().sample_floor(), 12);
+    assert_eq!(floored.config().min_samples, 12);
     assert_eq!(
-        Nozzle::new(Config::new(1)).unwrap().config().policy(),
+        Nozzle::new(Config::new(1)).unwrap().config().step_policy,
         StepPolicy::Doubling
     );
 }

@@ -21,14 +21,14 @@ fuzz_target!(|input: Input| {
     let interval = raw.interval.value();
 
     // The builder stores what it was given, valid or not.
-    assert_eq!(config.interval(), interval);
-    assert_eq!(config.failure_threshold(), raw.percent);
+    assert_eq!(config.interval, interval);
+    assert_eq!(config.allowed_failure_percent, raw.percent);
     let abandon = if raw.abandon_as_failure {
         Abandon::AsFailure
     } else {
         Abandon::Ignore
     };
-    assert_eq!(config.abandon_policy(), abandon);
+    assert_eq!(config.on_abandon, abandon);
 
     // The interval is checked first, then the percent.
     let expected = if interval == 0 {

@@ -19,6 +19,6 @@ fuzz_target!(|input: Input| {
     let raw = input.config;
     let config = Config::new(raw.interval.value().max(1))
         .allowed_failure_percent(raw.percent % 101)
-        .on_abandon(raw.config().abandon_policy());
+        .on_abandon(raw.config().on_abandon);
     run(config, &input.ops);
 });

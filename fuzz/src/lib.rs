@@ -125,9 +125,9 @@ pub fn run(config: Config, ops: &[Op]) {
     let nozzle = Nozzle::new(config).expect("run() takes a valid configuration");
     assert_eq!(nozzle.config(), config, "config() returns the configuration");
     let mut model = Model::new(
-        config.interval(),
-        config.failure_threshold(),
-        config.abandon_policy() == Abandon::AsFailure,
+        config.interval,
+        config.allowed_failure_percent,
+        config.on_abandon == Abandon::AsFailure,
     );
     let mut held: Vec<Permit<'_>> = Vec::new();
     let mut now = 0u64;
@@ -226,7 +226,7 @@ pub fn run(config: Config, ops: &[Op]) {
                 model.shut_off();
             }
             Op::Tick(choice) => {
-                now = choice.resolve(now, config.interval());
+                now = choice.resolve(now, config.interval);
                 let expected = model.tick(now);
                 let actual = nozzle.tick(now);
                 match (actual, expected) {

@@ -77,7 +77,7 @@ fn assert_judged(nozzle: &Nozzle, transition: &Transition, step_before: i16) {
         step_before,
         closed.successes,
         closed.failures,
-        nozzle.config().failure_threshold(),
+        nozzle.config().allowed_failure_percent,
     );
     assert_eq!(transition.flow_rate, flow, "flow installed by the close");
     assert_eq!(transition.state, state, "state installed by the close");

@@ -71,7 +71,7 @@ fn interval_change_racing_close_is_applied() {
             assert!(nozzle.tick(10).is_some(), "the next tick closes it");
         }
 
-        assert_eq!(nozzle.config().interval(), 5);
+        assert_eq!(nozzle.config().interval, 5);
         // The next interval starts at 10 and is due 5 units later.
         assert!(nozzle.tick(14).is_none());
         assert!(nozzle.tick(15).is_some());
