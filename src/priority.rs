@@ -212,10 +212,18 @@ pub(crate) const fn split(flow: u8, mix: &[u64; CLASSES]) -> [u8; CLASSES] {
 /// A nozzle whose calls carry a [`Priority`], shedding less important calls
 /// first.
 ///
-/// It behaves like [`Nozzle`] in every other way: the same rules move its
-/// overall flow rate, and the same `tick`, snapshot and operator methods apply.
-/// A call through [`try_acquire`](PriorityNozzle::try_acquire) has priority
+/// The same rules move its overall flow rate, and it has the same `tick`,
+/// snapshot and operator methods as [`Nozzle`]. Its call wrappers take the
+/// priority: [`call_with`](PriorityNozzle::call_with),
+/// [`call_bool_with`](PriorityNozzle::call_bool_with),
+/// [`call_async_with`](PriorityNozzle::call_async_with) and
+/// [`call_async_bool_with`](PriorityNozzle::call_async_bool_with). A call
+/// through [`try_acquire`](PriorityNozzle::try_acquire) has priority
 /// [`Priority::Normal`].
+///
+/// The std and ecosystem wrappers take a plain [`Nozzle`]: give
+/// `PriorityNozzle::tick` the value of `Clock::now` (feature `std`), and export
+/// its transitions with `Metrics::record`.
 ///
 /// ```
 /// use nozzle::{Config, Priority, PriorityNozzle};
@@ -301,6 +309,63 @@ impl PriorityNozzle {
     ) -> Result<T, Error<E>> {
         let permit = self.try_acquire_with(priority)?;
         permit.finish(f())
+    }
+
+    /// Runs `f` as a call of priority `priority`, recording `true` as a success
+    /// and `false` as a failure; see [`Nozzle::call_bool`].
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`] without running `f`.
+    pub fn call_bool_with(
+        &self,
+        priority: Priority,
+        f: impl FnOnce() -> bool,
+    ) -> Result<bool, Rejected> {
+        let permit = self.try_acquire_with(priority)?;
+        let success = f();
+        permit.record(success);
+        Ok(success)
+    }
+
+    /// Runs `future` as a call of priority `priority`, admitted at its first
+    /// poll, and records its output; see [`Nozzle::call_async`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rejected`] without polling `future`, or [`Error::Inner`] with
+    /// the error `future` returned.
+    pub async fn call_async_with<F, T, E>(
+        &self,
+        priority: Priority,
+        future: F,
+    ) -> Result<T, Error<E>>
+    where
+        F: core::future::IntoFuture<Output = Result<T, E>>,
+    {
+        let permit = self.try_acquire_with(priority)?;
+        permit.finish(future.await)
+    }
+
+    /// Runs `future` as a call of priority `priority`, admitted at its first
+    /// poll, and records `true` as a success and `false` as a failure; see
+    /// [`Nozzle::call_async_bool`].
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`] without polling `future`.
+    pub async fn call_async_bool_with<F>(
+        &self,
+        priority: Priority,
+        future: F,
+    ) -> Result<bool, Rejected>
+    where
+        F: core::future::IntoFuture<Output = bool>,
+    {
+        let permit = self.try_acquire_with(priority)?;
+        let success = future.await;
+        permit.record(success);
+        Ok(success)
     }
 
     /// Advances the clock to `now`; see [`Nozzle::tick`]. A close also splits

@@ -253,3 +253,37 @@ fn call_future_is_send_for_send_inner() {
     let call_bool = nozzle.call_async_bool(async { true });
     assert_send(&call_bool);
 }
+
+#[test]
+fn priority_async_calls_use_their_class() {
+    use nozzle::{Priority, PriorityNozzle};
+
+    let nozzle = PriorityNozzle::new(Config::new(1_000)).unwrap();
+    let polls = Cell::new(0);
+    let mut call =
+        pin!(nozzle.call_async_with(Priority::High, Gate::new(&polls, 1, Ok::<u8, ()>(3))));
+    assert!(poll_once(call.as_mut()).is_pending());
+    assert_eq!(nozzle.snapshot().allowed, 1, "admitted at the first poll");
+    assert_eq!(poll_once(call.as_mut()), Poll::Ready(Ok(3)));
+    assert_eq!(nozzle.snapshot().successes, 1);
+
+    let polls = Cell::new(0);
+    let call = pin!(nozzle.call_async_bool_with(Priority::Low, Gate::new(&polls, 0, false)));
+    assert_eq!(poll_once(call), Poll::Ready(Ok(false)));
+    assert_eq!(nozzle.snapshot().failures, 1);
+
+    assert_eq!(nozzle.call_bool_with(Priority::Critical, || true), Ok(true));
+    assert_eq!(nozzle.snapshot().successes, 2);
+
+    // Shed classes are rejected without polling the inner future.
+    nozzle.shut_off();
+    let polls = Cell::new(0);
+    let call =
+        pin!(nozzle.call_async_with(Priority::Critical, Gate::new(&polls, 0, Ok::<u8, ()>(1))));
+    let Poll::Ready(Err(Error::Rejected(rejected))) = poll_once(call) else {
+        panic!("a shut-off priority nozzle admitted a call");
+    };
+    assert_eq!(rejected.reason(), Reason::ShutOff);
+    assert_eq!(polls.get(), 0, "the inner future was polled");
+    assert!(nozzle.call_bool_with(Priority::Critical, || true).is_err());
+}
