@@ -2,7 +2,10 @@
 //!
 //! [`Clock`] reads [`Instant`] as nanoseconds since its origin, and
 //! [`Config::from_duration`] gives the interval in the same unit, so std code
-//! never converts time by hand. There are two ways to drive `tick` with it.
+//! never converts time by hand. A configuration built with [`Config::new`] and
+//! a number of milliseconds does not match a `Clock`: `Config::new(1_000)` with
+//! a `Clock` is a one-microsecond interval. There are two ways to drive `tick`
+//! with it.
 //!
 //! **From a timer task.** The request path then reads no clock. Tick a few times
 //! per interval, so that each close comes at most one timer period after its
@@ -33,7 +36,7 @@
 //! ```
 //!
 //! **Lazily, on each call.** No task is needed, at the cost of one clock read
-//! per call. When no interval is due, `tick` itself is one atomic load. An idle
+//! per call. When no interval is due, `tick` itself is two atomic loads. An idle
 //! nozzle then closes no intervals until the next call, which closes one
 //! interval for the whole gap:
 //!
@@ -68,6 +71,10 @@ use crate::{Config, Nozzle, Transition};
 ///
 /// A reading saturates at `u64::MAX` nanoseconds, about 584 years after the
 /// origin. An instant before the origin reads as 0.
+///
+/// Readings are nanoseconds: give the nozzle an interval from
+/// [`Config::from_duration`], not a count of milliseconds through
+/// [`Config::new`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Clock {
     origin: Instant,

@@ -51,7 +51,9 @@ impl Nozzle {
     /// stay as they were.
     ///
     /// The new rate applies from the next attempt on; the counts of the interval
-    /// so far are kept. The next transition has `operator` set.
+    /// so far are kept. The next transition has `operator` set. After
+    /// [`shut_off`](Nozzle::shut_off) it does nothing, and returns `Ok` for a
+    /// valid `flow_rate`.
     ///
     /// # Errors
     ///
@@ -69,7 +71,8 @@ impl Nozzle {
 
     /// Opens the nozzle fully, as if new: flow rate 100, opening, step 0, not
     /// pinned, and a fresh minimum-volume window. The counts of the current
-    /// interval are kept.
+    /// interval are kept. After [`shut_off`](Nozzle::shut_off) it does
+    /// nothing.
     pub fn reset(&self) {
         self.request(Lanes::Single, Request::Flow(FlowRequest::Reset));
     }

@@ -89,6 +89,8 @@
 //! Rust 1.81, for `core::error::Error`.
 
 #![no_std]
+// docs.rs labels each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(clippy::arithmetic_side_effects)]
 // Unit tests compute expected values with plain arithmetic on small numbers;

@@ -120,6 +120,6 @@ fn say(text: &str) -> Result<(), DemoError> {
 }
 
 fn fail(error: &DemoError) -> ExitCode {
-    eprintln!("error: {error}");
+    nozzle_demo::error::print_error(error);
     ExitCode::FAILURE
 }

@@ -75,13 +75,15 @@ fn main() -> ExitCode {
     match writeln!(std::io::stdout(), "{text}") {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: failed to write to standard output: {error}");
+            nozzle_demo::error::print_error(format_args!(
+                "failed to write to standard output: {error}"
+            ));
             ExitCode::FAILURE
         }
     }
 }
 
 fn fail(error: &dyn std::error::Error) -> ExitCode {
-    eprintln!("error: {error}");
+    nozzle_demo::error::print_error(error);
     ExitCode::FAILURE
 }

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     let nozzle = match Nozzle::new(Config::new(1_000)) {
         Ok(nozzle) => nozzle,
         Err(error) => {
-            eprintln!("error: {error}");
+            nozzle_demo::error::print_error(error);
             return ExitCode::FAILURE;
         }
     };
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
     let script = match Script::new(20_000) {
         Ok(script) => script,
         Err(error) => {
-            eprintln!("error: {error}");
+            nozzle_demo::error::print_error(error);
             return ExitCode::FAILURE;
         }
     };
@@ -102,7 +102,7 @@ fn main() -> ExitCode {
             let timeline = match sim::simulate(script, &settings) {
                 Ok(timeline) => timeline,
                 Err(error) => {
-                    eprintln!("error: {error}");
+                    nozzle_demo::error::print_error(error);
                     return ExitCode::FAILURE;
                 }
             };
@@ -124,7 +124,7 @@ fn main() -> ExitCode {
     let unprotected = match sim::simulate(script, &Settings::default()) {
         Ok(timeline) => timeline.summary(Client::Unprotected).surge,
         Err(error) => {
-            eprintln!("error: {error}");
+            nozzle_demo::error::print_error(error);
             return ExitCode::FAILURE;
         }
     };
@@ -136,7 +136,9 @@ fn main() -> ExitCode {
     match writeln!(std::io::stdout(), "{out}") {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: failed to write to standard output: {error}");
+            nozzle_demo::error::print_error(format_args!(
+                "failed to write to standard output: {error}"
+            ));
             ExitCode::FAILURE
         }
     }

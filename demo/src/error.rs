@@ -171,3 +171,11 @@ impl From<ChartError> for DemoError {
         DemoError::Chart(error)
     }
 }
+
+/// Writes `error: {message}` to standard error, and does nothing if that
+/// fails: `eprintln!` panics when standard error is a closed pipe, as in
+/// `cargo run --example overload 2>&1 | head -n 3`.
+pub fn print_error(message: impl fmt::Display) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+}
