@@ -23,13 +23,13 @@ pub enum Abandon {
     AsFailure,
 }
 
-/// How the flow rate moves when an interval is judged.
+/// Rule that moves the flow rate when an interval is judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum StepPolicy {
     /// The reference rule (the default): move by `min(step, -1)` when closing
     /// and `max(step, 1)` when opening, then double the step, up to ±128. The
     /// step restarts at ±1 when the direction changes. From 100 a failing
-    /// dependency sees 99, 97, 93, 85, 69, 37, 0; from 0 a healthy one sees 1,
+    /// dependency gets 99, 97, 93, 85, 69, 37, 0; from 0 a healthy one gets 1,
     /// 3, 7, 15, 31, 63, 100.
     #[default]
     Doubling,
@@ -70,10 +70,10 @@ pub struct Config {
     /// Highest healthy failure rate in percent; see
     /// [`Config::allowed_failure_percent`].
     pub allowed_failure_percent: u8,
-    /// What a permit dropped without an outcome counts as; see
+    /// Policy for a permit dropped without an outcome; see
     /// [`Config::on_abandon`].
     pub on_abandon: Abandon,
-    /// How the flow rate moves; see [`Config::step_policy`].
+    /// Rule that moves the flow rate; see [`Config::step_policy`].
     pub step_policy: StepPolicy,
     /// Fewest outcomes an interval needs to be judged; see
     /// [`Config::min_samples`].
@@ -131,7 +131,7 @@ impl Config {
     ///
     /// An interval that closes with fewer outcomes (successes plus judged
     /// failures) is not judged: the flow rate stays, and its counts carry over
-    /// into the next interval, so the window grows until it holds enough
+    /// into the next interval, so the window grows until it contains enough
     /// evidence. Two limits keep this from holding the nozzle shut:
     ///
     /// - Intervals at flow rate 0 or 1 are always judged, because they admit at
