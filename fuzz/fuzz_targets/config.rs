@@ -32,7 +32,7 @@ fuzz_target!(|input: Input| {
 
     // The interval is checked first, then the percent.
     let expected = if interval == 0 {
-        Some((Field::Interval, 0, "interval", "must be at least 1 host unit"))
+        Some((Field::Interval, 0, "interval", "must be at least 1"))
     } else if raw.percent > 100 {
         Some((
             Field::AllowedFailurePercent,
