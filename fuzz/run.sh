@@ -15,7 +15,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(operations config)
+    targets=(operations config extensions)
 fi
 
 cargo +nightly fuzz build -O

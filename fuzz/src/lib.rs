@@ -3,9 +3,14 @@
 //! The fuzz targets in `fuzz_targets/` decode libFuzzer's bytes into a
 //! configuration and a list of [`Op`]s with `arbitrary`, and [`run`] applies
 //! each operation to a real nozzle and to [`model::Model`], comparing every
-//! observable value after every step.
+//! observable value after every step. [`extended::run_extended`] does the same
+//! with operator actions, minimum sample counts and AIMD steps.
 
+pub mod extended;
 pub mod model;
+/// The integration tests' model of the reference rules and their extensions.
+#[path = "../../tests/common/mod.rs"]
+pub mod reference;
 
 use arbitrary::Arbitrary;
 use nozzle::{
@@ -123,7 +128,11 @@ impl RawConfig {
 /// difference, naming the step and the value.
 pub fn run(config: Config, ops: &[Op]) {
     let nozzle = Nozzle::new(config).expect("run() takes a valid configuration");
-    assert_eq!(nozzle.config(), config, "config() returns the configuration");
+    assert_eq!(
+        nozzle.config(),
+        config,
+        "config() returns the configuration"
+    );
     let mut model = Model::new(
         config.interval,
         config.allowed_failure_percent,
@@ -264,7 +273,11 @@ fn check_rejection(
         Err(ModelReason::ShutOff) => Reason::ShutOff,
     };
     assert_eq!(rejected.reason(), reason, "{context}: reason");
-    assert_eq!(rejected.flow_rate(), model.flow(), "{context}: rejection flow");
+    assert_eq!(
+        rejected.flow_rate(),
+        model.flow(),
+        "{context}: rejection flow"
+    );
     assert!(!rejected.to_string().is_empty(), "{context}: message");
 }
 
@@ -296,10 +309,18 @@ fn check_state(nozzle: &Nozzle, model: &Model, context: &str) {
     assert!(flow <= 100, "{context}: flow {flow} above 100");
     assert_eq!(flow, model.flow(), "{context}: flow_rate()");
     assert_eq!(nozzle.state(), state(model.closing()), "{context}: state()");
-    assert_eq!(nozzle.is_shut_off(), model.is_shut(), "{context}: is_shut_off()");
+    assert_eq!(
+        nozzle.is_shut_off(),
+        model.is_shut(),
+        "{context}: is_shut_off()"
+    );
     let snapshot = nozzle.snapshot();
     assert_eq!(snapshot.flow_rate, model.flow(), "{context}: snapshot flow");
-    assert_eq!(snapshot.state, state(model.closing()), "{context}: snapshot state");
+    assert_eq!(
+        snapshot.state,
+        state(model.closing()),
+        "{context}: snapshot state"
+    );
     check_counts(&snapshot, &model.counts(), context);
 }
 
@@ -307,22 +328,38 @@ fn check_transition(actual: &Transition, expected: &Close, context: &str) {
     assert_eq!(actual.seq, expected.seq, "{context}: seq");
     assert_eq!(actual.start, expected.start, "{context}: start");
     assert_eq!(actual.end, expected.end, "{context}: end");
-    check_counts(&actual.closed, &expected.counts, &format!("{context}: closed"));
-    assert_eq!(actual.closed.flow_rate, expected.closed_flow, "{context}: closed flow");
+    check_counts(
+        &actual.closed,
+        &expected.counts,
+        &format!("{context}: closed"),
+    );
+    assert_eq!(
+        actual.closed.flow_rate, expected.closed_flow,
+        "{context}: closed flow"
+    );
     assert_eq!(
         actual.closed.state,
         state(expected.closed_closing),
         "{context}: closed state"
     );
     assert_eq!(actual.flow_rate, expected.flow, "{context}: new flow");
-    assert_eq!(actual.state, state(expected.closing), "{context}: new state");
-    assert_eq!(actual.failure_rate(), expected.failure_rate, "{context}: failure rate");
+    assert_eq!(
+        actual.state,
+        state(expected.closing),
+        "{context}: new state"
+    );
+    assert_eq!(
+        actual.failure_rate(),
+        expected.failure_rate,
+        "{context}: failure rate"
+    );
     let verdict = match expected.verdict {
         ModelVerdict::Healthy => Verdict::Healthy,
         ModelVerdict::Failing => Verdict::Failing,
         ModelVerdict::ShutOff => Verdict::ShutOff,
     };
     assert_eq!(actual.verdict, verdict, "{context}: verdict");
-    let changed = expected.flow != expected.closed_flow || expected.closing != expected.closed_closing;
+    let changed =
+        expected.flow != expected.closed_flow || expected.closing != expected.closed_closing;
     assert_eq!(actual.changed(), changed, "{context}: changed()");
 }

@@ -3,7 +3,8 @@
 //!
 //! The model is written from the rules as stated (a ratio test over explicit
 //! `allowed`/`blocked` counters, a step that doubles), not from the crate's
-//! packed representation, so that the two can be compared.
+//! packed representation, so that the two can be compared. The fuzz target
+//! `extensions` includes this file too (`fuzz/src/extended.rs`).
 
 #![allow(dead_code)]
 
