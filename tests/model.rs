@@ -8,43 +8,8 @@
 
 mod common;
 
-use common::{assert_transition, cap, Model, ModelPolicy};
-use nozzle::{Abandon, Config, Nozzle, Permit, Reason, StepPolicy};
-
-fn check_snapshot(nozzle: &Nozzle, model: &Model, context: &str) {
-    let snapshot = nozzle.snapshot();
-    assert_eq!(nozzle.flow_rate(), model.visible_flow(), "{context}: flow");
-    assert_eq!(nozzle.state(), model.state(), "{context}: state");
-    assert_eq!(
-        snapshot.flow_rate,
-        model.visible_flow(),
-        "{context}: snapshot flow"
-    );
-    assert_eq!(snapshot.allowed, cap(model.allowed), "{context}: allowed");
-    assert_eq!(snapshot.blocked, cap(model.blocked), "{context}: blocked");
-    assert_eq!(
-        snapshot.successes,
-        cap(model.successes),
-        "{context}: successes"
-    );
-    assert_eq!(
-        snapshot.failures,
-        cap(model.judged_failures()),
-        "{context}: failures"
-    );
-    assert_eq!(
-        snapshot.abandoned,
-        cap(model.abandoned),
-        "{context}: abandoned"
-    );
-    assert_eq!(nozzle.is_shut_off(), model.shut, "{context}: shut off");
-    assert_eq!(nozzle.is_pinned(), model.pinned, "{context}: pinned");
-    assert_eq!(
-        nozzle.config().interval,
-        model.interval,
-        "{context}: interval"
-    );
-}
+use common::{assert_observed, assert_transition, expected_reason, Model, ModelPolicy};
+use nozzle::{Abandon, Config, Nozzle, Permit, StepPolicy};
 
 fn next_now(rng: &mut fastrand::Rng, now: u64, interval: u64) -> u64 {
     match rng.u8(0..100) {
@@ -81,22 +46,12 @@ fn run(seed: u64, operations: usize) {
         0 => rng.u32(1..=50),
         _ => 0,
     };
-    let (policy, model_policy) = match rng.u8(0..4) {
-        0 => {
-            let increase = rng.u8(1..=100);
-            let decrease_factor = rng.u8(0..=99);
-            (
-                StepPolicy::Aimd {
-                    increase,
-                    decrease_factor,
-                },
-                ModelPolicy::Aimd {
-                    increase: i64::from(increase),
-                    decrease_factor: i64::from(decrease_factor),
-                },
-            )
-        }
-        _ => (StepPolicy::Doubling, ModelPolicy::Doubling),
+    let policy = match rng.u8(0..4) {
+        0 => StepPolicy::Aimd {
+            increase: rng.u8(1..=100),
+            decrease_factor: rng.u8(0..=99),
+        },
+        _ => StepPolicy::Doubling,
     };
     let config = Config::new(interval)
         .allowed_failure_percent(percent)
@@ -106,7 +61,7 @@ fn run(seed: u64, operations: usize) {
     let nozzle = Nozzle::new(config).unwrap();
     let mut model = Model::new(interval, percent, abandon_as_failure);
     model.min_samples = u64::from(min_samples);
-    model.policy = model_policy;
+    model.policy = ModelPolicy::from(policy);
     let mut held: Vec<Permit<'_>> = Vec::new();
     let mut now = 0u64;
     // How often each operation is drawn varies per run, so that some runs
@@ -123,14 +78,11 @@ fn run(seed: u64, operations: usize) {
                     Ok(permit) => held.push(permit),
                     Err(rejected) => {
                         assert_eq!(rejected.flow_rate(), model.visible_flow(), "{context}");
-                        let reason = if model.shut {
-                            Reason::ShutOff
-                        } else if model.flow == 0 {
-                            Reason::FullyClosed
-                        } else {
-                            Reason::Throttled
-                        };
-                        assert_eq!(rejected.reason(), reason, "{context}: reason");
+                        assert_eq!(
+                            rejected.reason(),
+                            expected_reason(&model),
+                            "{context}: reason"
+                        );
                     }
                 }
             }
@@ -189,7 +141,7 @@ fn run(seed: u64, operations: usize) {
                 }
             }
         }
-        check_snapshot(&nozzle, &model, &context);
+        assert_observed(&nozzle, &model, &context);
     }
     // Outcomes of permits still held land in the current interval.
     let outstanding = held.len() as u64;
@@ -197,7 +149,7 @@ fn run(seed: u64, operations: usize) {
         permit.success();
     }
     model.successes += outstanding;
-    check_snapshot(&nozzle, &model, &format!("seed {seed}, after draining"));
+    assert_observed(&nozzle, &model, &format!("seed {seed}, after draining"));
 }
 
 #[test]

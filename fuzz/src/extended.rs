@@ -9,9 +9,9 @@
 //! seeds of the test.
 
 use arbitrary::Arbitrary;
-use nozzle::{Abandon, Config, Field, Nozzle, Permit, Reason, StepPolicy};
+use nozzle::{Abandon, Config, Field, Nozzle, Permit, StepPolicy};
 
-use crate::reference::{assert_transition, cap, Model, ModelPolicy};
+use crate::reference::{assert_observed, assert_transition, expected_reason, Model, ModelPolicy};
 use crate::{IntervalChoice, Now};
 
 /// A valid configuration with every option, as the fuzzer draws it.
@@ -51,24 +51,15 @@ impl ExtendedConfig {
         }
     }
 
-    /// Returns the step policy, for the nozzle and for the model.
-    fn policy(&self) -> (StepPolicy, ModelPolicy) {
+    /// Returns the step policy, with AIMD's values folded into their valid
+    /// ranges.
+    fn policy(&self) -> StepPolicy {
         match self.aimd {
-            None => (StepPolicy::Doubling, ModelPolicy::Doubling),
-            Some((increase, factor)) => {
-                let increase = increase % 100 + 1;
-                let decrease_factor = factor % 100;
-                (
-                    StepPolicy::Aimd {
-                        increase,
-                        decrease_factor,
-                    },
-                    ModelPolicy::Aimd {
-                        increase: i64::from(increase),
-                        decrease_factor: i64::from(decrease_factor),
-                    },
-                )
-            }
+            None => StepPolicy::Doubling,
+            Some((increase, factor)) => StepPolicy::Aimd {
+                increase: increase % 100 + 1,
+                decrease_factor: factor % 100,
+            },
         }
     }
 
@@ -114,7 +105,7 @@ pub enum ExtendedOp {
 /// Runs `ops` on a nozzle built from `raw` and on the model, comparing every
 /// observable value after every operation. Panics on the first difference.
 pub fn run_extended(raw: ExtendedConfig, ops: &[ExtendedOp]) {
-    let (policy, model_policy) = raw.policy();
+    let policy = raw.policy();
     let config = Config::new(raw.interval())
         .allowed_failure_percent(raw.percent())
         .on_abandon(raw.abandon())
@@ -123,10 +114,10 @@ pub fn run_extended(raw: ExtendedConfig, ops: &[ExtendedOp]) {
     let nozzle = Nozzle::new(config).expect("every drawn configuration is valid");
     let mut model = Model::new(raw.interval(), raw.percent(), raw.abandon_as_failure);
     model.min_samples = u64::from(raw.min_samples());
-    model.policy = model_policy;
+    model.policy = ModelPolicy::from(policy);
     let mut open_permits: Vec<Permit<'_>> = Vec::new();
     let mut now = 0u64;
-    check(&nozzle, &model, "new nozzle");
+    assert_observed(&nozzle, &model, "new nozzle");
 
     for (step, op) in ops.iter().enumerate() {
         let context = format!("step {step} ({op:?})");
@@ -228,7 +219,7 @@ pub fn run_extended(raw: ExtendedConfig, ops: &[ExtendedOp]) {
                 }
             }
         }
-        check(&nozzle, &model, &context);
+        assert_observed(&nozzle, &model, &context);
     }
 
     // Outcomes of permits still held count in the current interval.
@@ -236,7 +227,7 @@ pub fn run_extended(raw: ExtendedConfig, ops: &[ExtendedOp]) {
         permit.success();
         model.success();
     }
-    check(&nozzle, &model, "after draining held permits");
+    assert_observed(&nozzle, &model, "after draining held permits");
 }
 
 /// Makes one `try_acquire` and compares it with the model's decision and
@@ -250,14 +241,11 @@ fn attempt<'a>(nozzle: &'a Nozzle, model: &mut Model, context: &str) -> Option<P
         }
         Err(rejected) => {
             assert!(!admit, "{context}: rejected ({rejected}), the model admits");
-            let reason = if model.shut {
-                Reason::ShutOff
-            } else if model.flow == 0 {
-                Reason::FullyClosed
-            } else {
-                Reason::Throttled
-            };
-            assert_eq!(rejected.reason(), reason, "{context}: reason");
+            assert_eq!(
+                rejected.reason(),
+                expected_reason(model),
+                "{context}: reason"
+            );
             assert_eq!(
                 rejected.flow_rate(),
                 model.visible_flow(),
@@ -266,49 +254,4 @@ fn attempt<'a>(nozzle: &'a Nozzle, model: &mut Model, context: &str) -> Option<P
             None
         }
     }
-}
-
-/// Compares everything a reader can observe between two operations.
-fn check(nozzle: &Nozzle, model: &Model, context: &str) {
-    assert_eq!(
-        nozzle.flow_rate(),
-        model.visible_flow(),
-        "{context}: flow_rate()"
-    );
-    assert_eq!(nozzle.state(), model.state(), "{context}: state()");
-    assert_eq!(nozzle.is_shut_off(), model.shut, "{context}: is_shut_off()");
-    assert_eq!(nozzle.is_pinned(), model.pinned, "{context}: is_pinned()");
-
-    let config = nozzle.config();
-    assert_eq!(config.interval, model.interval, "{context}: interval");
-    assert_eq!(
-        u64::from(config.allowed_failure_percent),
-        model.allowed_failure_percent,
-        "{context}: allowed failure percent"
-    );
-
-    let snapshot = nozzle.snapshot();
-    assert_eq!(
-        snapshot.flow_rate,
-        model.visible_flow(),
-        "{context}: snapshot flow"
-    );
-    assert_eq!(snapshot.state, model.state(), "{context}: snapshot state");
-    assert_eq!(snapshot.allowed, cap(model.allowed), "{context}: allowed");
-    assert_eq!(snapshot.blocked, cap(model.blocked), "{context}: blocked");
-    assert_eq!(
-        snapshot.successes,
-        cap(model.successes),
-        "{context}: successes"
-    );
-    assert_eq!(
-        snapshot.failures,
-        cap(model.judged_failures()),
-        "{context}: failures"
-    );
-    assert_eq!(
-        snapshot.abandoned,
-        cap(model.abandoned),
-        "{context}: abandoned"
-    );
 }

@@ -8,7 +8,7 @@
 
 #![allow(dead_code)]
 
-use nozzle::{Nozzle, State, Transition, Verdict, COUNT_MAX};
+use nozzle::{Nozzle, Reason, State, StepPolicy, Transition, Verdict, COUNT_MAX};
 
 /// Makes `attempts` calls and reports a failure for each admitted one.
 /// Returns how many were admitted.
@@ -62,6 +62,22 @@ pub fn cap(count: u64) -> u32 {
 pub enum ModelPolicy {
     Doubling,
     Aimd { increase: i64, decrease_factor: i64 },
+}
+
+/// The model's version of the crate's step policy.
+impl From<StepPolicy> for ModelPolicy {
+    fn from(policy: StepPolicy) -> ModelPolicy {
+        match policy {
+            StepPolicy::Doubling => ModelPolicy::Doubling,
+            StepPolicy::Aimd {
+                increase,
+                decrease_factor,
+            } => ModelPolicy::Aimd {
+                increase: i64::from(increase),
+                decrease_factor: i64::from(decrease_factor),
+            },
+        }
+    }
 }
 
 /// A sequential model of the reference rules, plus the extensions: operator
@@ -446,4 +462,61 @@ pub fn assert_transition(actual: &Transition, expected: &ModelClose, context: &s
     };
     assert_eq!(actual.verdict, verdict, "{context}: verdict");
     assert_eq!(actual.operator, expected.operator, "{context}: operator");
+}
+
+/// Returns the reason the model gives for rejecting an attempt now.
+pub fn expected_reason(model: &Model) -> Reason {
+    if model.shut {
+        Reason::ShutOff
+    } else if model.flow == 0 {
+        Reason::FullyClosed
+    } else {
+        Reason::Throttled
+    }
+}
+
+/// Asserts that everything a reader can observe between two operations
+/// matches the model: flow, state, flags, settings and the snapshot.
+pub fn assert_observed(nozzle: &Nozzle, model: &Model, context: &str) {
+    assert_eq!(
+        nozzle.flow_rate(),
+        model.visible_flow(),
+        "{context}: flow_rate()"
+    );
+    assert_eq!(nozzle.state(), model.state(), "{context}: state()");
+    assert_eq!(nozzle.is_shut_off(), model.shut, "{context}: is_shut_off()");
+    assert_eq!(nozzle.is_pinned(), model.pinned, "{context}: is_pinned()");
+
+    let config = nozzle.config();
+    assert_eq!(config.interval, model.interval, "{context}: interval");
+    assert_eq!(
+        u64::from(config.allowed_failure_percent),
+        model.allowed_failure_percent,
+        "{context}: allowed failure percent"
+    );
+
+    let snapshot = nozzle.snapshot();
+    assert_eq!(
+        snapshot.flow_rate,
+        model.visible_flow(),
+        "{context}: snapshot flow"
+    );
+    assert_eq!(snapshot.state, model.state(), "{context}: snapshot state");
+    assert_eq!(snapshot.allowed, cap(model.allowed), "{context}: allowed");
+    assert_eq!(snapshot.blocked, cap(model.blocked), "{context}: blocked");
+    assert_eq!(
+        snapshot.successes,
+        cap(model.successes),
+        "{context}: successes"
+    );
+    assert_eq!(
+        snapshot.failures,
+        cap(model.judged_failures()),
+        "{context}: failures"
+    );
+    assert_eq!(
+        snapshot.abandoned,
+        cap(model.abandoned),
+        "{context}: abandoned"
+    );
 }
