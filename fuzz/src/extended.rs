@@ -1,12 +1,10 @@
 //! Operator actions, a minimum sample count and AIMD steps, fuzzed against the
 //! model that the integration tests use (`tests/common/mod.rs`).
 //!
-//! [`crate::run`] checks the reference rules against this crate's own small
-//! model. The options the reference rules do not have are checked here
-//! instead, against the larger model in `tests/common`, which the seeded
-//! `tests/model.rs` also uses. Sharing that file keeps one statement of how
-//! the extensions behave; the fuzzer adds coverage-guided inputs to the fixed
-//! seeds of the test.
+//! [`crate::run`] drives the reference rules alone, with the call wrappers.
+//! This target adds what the reference rules do not have. Both compare with
+//! the model that the seeded `tests/model.rs` also uses, so the fuzzer adds
+//! coverage-guided inputs to that test's fixed seeds.
 
 use arbitrary::Arbitrary;
 use nozzle::{Abandon, Config, Field, Nozzle, Permit, StepPolicy};
@@ -21,7 +19,7 @@ pub struct ExtendedConfig {
     pub percent: u8,
     pub abandon_as_failure: bool,
     pub min_samples: MinSamples,
-    /// AIMD's increase and decrease factor, folded into their valid ranges;
+    /// AIMD's increase and decrease factor, folded into their valid ranges.
     /// `None` keeps the doubling step.
     pub aimd: Option<(u8, u8)>,
 }

@@ -2,22 +2,20 @@
 //!
 //! The fuzz targets in `fuzz_targets/` decode libFuzzer's bytes into a
 //! configuration and a list of [`Op`]s with `arbitrary`, and [`run`] applies
-//! each operation to a real nozzle and to [`model::Model`], comparing every
+//! each operation to a real nozzle and to [`reference::Model`], comparing every
 //! observable value after every step. [`extended::run_extended`] does the same
 //! with operator actions, minimum sample counts and AIMD steps.
 
 pub mod extended;
-pub mod model;
-/// The integration tests' model of the reference rules and their extensions.
+/// The integration tests' model of the reference rules and their extensions,
+/// shared so that the fuzzer and the seeded model test check the same rules.
 #[path = "../../tests/common/mod.rs"]
 pub mod reference;
 
 use arbitrary::Arbitrary;
-use nozzle::{
-    Abandon, Config, Nozzle, Permit, Reason, Rejected, Snapshot, State, Transition, Verdict,
-};
+use nozzle::{Abandon, Config, Nozzle, Permit, Rejected};
 
-use model::{Close, Counts, Model, ModelReason, ModelVerdict};
+use reference::{assert_observed, assert_transition, expected_reason, Model};
 
 /// One operation on the nozzle.
 #[derive(Arbitrary, Clone, Copy, Debug)]
@@ -138,7 +136,7 @@ pub fn run(config: Config, ops: &[Op]) {
         config.allowed_failure_percent,
         config.on_abandon == Abandon::AsFailure,
     );
-    let mut held: Vec<Permit<'_>> = Vec::new();
+    let mut open_permits: Vec<Permit<'_>> = Vec::new();
     let mut now = 0u64;
     check_state(&nozzle, &model, "new nozzle");
 
@@ -146,21 +144,21 @@ pub fn run(config: Config, ops: &[Op]) {
         let context = format!("step {step} ({op:?})");
         match *op {
             Op::Acquire => {
-                let expected = model.attempt();
+                let admit = model.attempt();
                 match nozzle.try_acquire() {
                     Ok(permit) => {
-                        assert_eq!(expected, Ok(()), "{context}: admitted");
-                        held.push(permit);
+                        assert!(admit, "{context}: admitted, the model rejects");
+                        open_permits.push(permit);
                     }
-                    Err(rejected) => check_rejection(&rejected, expected, &model, &context),
+                    Err(rejected) => check_rejection(&rejected, admit, &model, &context),
                 }
             }
             Op::Calls { count, fail } => {
                 for call in 0..count {
-                    let expected = model.attempt();
+                    let admit = model.attempt();
                     match nozzle.try_acquire() {
                         Ok(permit) => {
-                            assert_eq!(expected, Ok(()), "{context}, call {call}: admitted");
+                            assert!(admit, "{context}, call {call}: admitted, the model rejects");
                             permit.record(!fail);
                             if fail {
                                 model.failure();
@@ -168,15 +166,15 @@ pub fn run(config: Config, ops: &[Op]) {
                                 model.success();
                             }
                         }
-                        Err(rejected) => check_rejection(&rejected, expected, &model, &context),
+                        Err(rejected) => check_rejection(&rejected, admit, &model, &context),
                     }
                 }
             }
             Op::Success(index) | Op::Failure(index) | Op::Record(index, _) | Op::Drop(index) => {
-                if held.is_empty() {
+                if open_permits.is_empty() {
                     continue;
                 }
-                let permit = held.swap_remove(usize::from(index) % held.len());
+                let permit = open_permits.swap_remove(usize::from(index) % open_permits.len());
                 match *op {
                     Op::Success(_) | Op::Record(_, true) => {
                         permit.success();
@@ -193,7 +191,7 @@ pub fn run(config: Config, ops: &[Op]) {
                 }
             }
             Op::Call { ok, boolean } => {
-                let expected = model.attempt();
+                let admit = model.attempt();
                 let admitted = if boolean {
                     match nozzle.call_bool(|| ok) {
                         Ok(returned) => {
@@ -201,7 +199,7 @@ pub fn run(config: Config, ops: &[Op]) {
                             true
                         }
                         Err(rejected) => {
-                            check_rejection(&rejected, expected, &model, &context);
+                            check_rejection(&rejected, admit, &model, &context);
                             false
                         }
                     }
@@ -216,12 +214,12 @@ pub fn run(config: Config, ops: &[Op]) {
                             true
                         }
                         Err(nozzle::Error::Rejected(rejected)) => {
-                            check_rejection(&rejected, expected, &model, &context);
+                            check_rejection(&rejected, admit, &model, &context);
                             false
                         }
                     }
                 };
-                assert_eq!(admitted, expected.is_ok(), "{context}: admitted");
+                assert_eq!(admitted, admit, "{context}: admitted");
                 if admitted {
                     if ok {
                         model.success();
@@ -241,7 +239,7 @@ pub fn run(config: Config, ops: &[Op]) {
                 match (actual, expected) {
                     (None, None) => {}
                     (Some(actual), Some(expected)) => {
-                        check_transition(&actual, &expected, &format!("{context}, now {now}"))
+                        assert_transition(&actual, &expected, &format!("{context}, now {now}"))
                     }
                     (actual, expected) => panic!(
                         "{context}: tick({now}) returned {actual:?}, the model expects {expected:?}"
@@ -253,113 +251,40 @@ pub fn run(config: Config, ops: &[Op]) {
     }
 
     // Outcomes of permits still held count in the current interval.
-    for permit in held.drain(..) {
+    for permit in open_permits.drain(..) {
         permit.success();
         model.success();
     }
     check_state(&nozzle, &model, "after draining held permits");
 }
 
-fn check_rejection(
-    rejected: &Rejected,
-    expected: Result<(), ModelReason>,
-    model: &Model,
-    context: &str,
-) {
-    let reason = match expected {
-        Ok(()) => panic!("{context}: rejected ({rejected}), the model admits"),
-        Err(ModelReason::Throttled) => Reason::Throttled,
-        Err(ModelReason::FullyClosed) => Reason::FullyClosed,
-        Err(ModelReason::ShutOff) => Reason::ShutOff,
-    };
-    assert_eq!(rejected.reason(), reason, "{context}: reason");
+/// Asserts that a rejection is one the model expects, with its reason, flow
+/// rate and a message.
+fn check_rejection(rejected: &Rejected, admit: bool, model: &Model, context: &str) {
+    assert!(!admit, "{context}: rejected ({rejected}), the model admits");
+    assert_eq!(
+        rejected.reason(),
+        expected_reason(model),
+        "{context}: reason"
+    );
     assert_eq!(
         rejected.flow_rate(),
-        model.flow(),
+        model.visible_flow(),
         "{context}: rejection flow"
     );
     assert!(!rejected.to_string().is_empty(), "{context}: message");
 }
 
-fn state(closing: bool) -> State {
-    if closing {
-        State::Closing
-    } else {
-        State::Opening
-    }
-}
-
-fn check_counts(actual: &Snapshot, expected: &Counts, context: &str) {
-    assert_eq!(actual.allowed, expected.allowed, "{context}: allowed");
-    assert_eq!(actual.blocked, expected.blocked, "{context}: blocked");
-    assert_eq!(actual.successes, expected.successes, "{context}: successes");
-    assert_eq!(actual.failures, expected.failures, "{context}: failures");
-    assert_eq!(actual.abandoned, expected.abandoned, "{context}: abandoned");
-    let rate = actual.failure_rate();
+/// Asserts everything a reader can observe, and that the snapshot's two rates
+/// add up to 100.
+fn check_state(nozzle: &Nozzle, model: &Model, context: &str) {
+    assert_observed(nozzle, model, context);
+    let snapshot = nozzle.snapshot();
+    let rate = snapshot.failure_rate();
     assert!(rate <= 100, "{context}: failure rate {rate}");
     assert_eq!(
-        u16::from(rate) + u16::from(actual.success_rate()),
+        u16::from(rate) + u16::from(snapshot.success_rate()),
         100,
         "{context}: rates add up"
     );
-}
-
-fn check_state(nozzle: &Nozzle, model: &Model, context: &str) {
-    let flow = nozzle.flow_rate();
-    assert!(flow <= 100, "{context}: flow {flow} above 100");
-    assert_eq!(flow, model.flow(), "{context}: flow_rate()");
-    assert_eq!(nozzle.state(), state(model.closing()), "{context}: state()");
-    assert_eq!(
-        nozzle.is_shut_off(),
-        model.is_shut(),
-        "{context}: is_shut_off()"
-    );
-    let snapshot = nozzle.snapshot();
-    assert_eq!(snapshot.flow_rate, model.flow(), "{context}: snapshot flow");
-    assert_eq!(
-        snapshot.state,
-        state(model.closing()),
-        "{context}: snapshot state"
-    );
-    check_counts(&snapshot, &model.counts(), context);
-}
-
-fn check_transition(actual: &Transition, expected: &Close, context: &str) {
-    assert_eq!(actual.seq, expected.seq, "{context}: seq");
-    assert_eq!(actual.start, expected.start, "{context}: start");
-    assert_eq!(actual.end, expected.end, "{context}: end");
-    check_counts(
-        &actual.closed,
-        &expected.counts,
-        &format!("{context}: closed"),
-    );
-    assert_eq!(
-        actual.closed.flow_rate, expected.closed_flow,
-        "{context}: closed flow"
-    );
-    assert_eq!(
-        actual.closed.state,
-        state(expected.closed_closing),
-        "{context}: closed state"
-    );
-    assert_eq!(actual.flow_rate, expected.flow, "{context}: new flow");
-    assert_eq!(
-        actual.state,
-        state(expected.closing),
-        "{context}: new state"
-    );
-    assert_eq!(
-        actual.failure_rate(),
-        expected.failure_rate,
-        "{context}: failure rate"
-    );
-    let verdict = match expected.verdict {
-        ModelVerdict::Healthy => Verdict::Healthy,
-        ModelVerdict::Failing => Verdict::Failing,
-        ModelVerdict::ShutOff => Verdict::ShutOff,
-    };
-    assert_eq!(actual.verdict, verdict, "{context}: verdict");
-    let changed =
-        expected.flow != expected.closed_flow || expected.closing != expected.closed_closing;
-    assert_eq!(actual.changed(), changed, "{context}: changed()");
 }

@@ -3,8 +3,8 @@
 //!
 //! The model is written from the rules as stated (a ratio test over explicit
 //! `allowed`/`blocked` counters, a step that doubles), not from the crate's
-//! packed representation, so that the two can be compared. The fuzz target
-//! `extensions` includes this file too (`fuzz/src/extended.rs`).
+//! packed representation, so that the two can be compared. The fuzz targets
+//! include this file too (`fuzz/src/lib.rs`).
 
 #![allow(dead_code)]
 
@@ -136,6 +136,9 @@ pub struct ModelClose {
     pub failures: u32,
     pub abandoned: u32,
     pub closed_flow: u8,
+    pub closed_closing: bool,
+    /// Failure rate of the closed interval, from the capped counts.
+    pub failure_rate: u8,
     pub flow: u8,
     pub closing: bool,
     pub verdict: ModelVerdict,
@@ -274,11 +277,7 @@ impl Model {
     }
 
     pub fn state(&self) -> State {
-        if self.closing {
-            State::Closing
-        } else {
-            State::Opening
-        }
+        state(self.closing)
     }
 
     pub fn judged_failures(&self) -> u64 {
@@ -334,6 +333,8 @@ impl Model {
                 failures: 0,
                 abandoned: 0,
                 closed_flow,
+                closed_closing,
+                failure_rate: 0,
                 flow: closed_flow,
                 closing: closed_closing,
                 verdict: ModelVerdict::Deferred,
@@ -369,6 +370,8 @@ impl Model {
             failures: cap(self.judged_failures()),
             abandoned: cap(self.abandoned),
             closed_flow,
+            closed_closing,
+            failure_rate: rate as u8,
             flow: self.visible_flow(),
             closing: self.closing,
             verdict,
@@ -417,6 +420,15 @@ impl Model {
     }
 }
 
+/// Returns the direction for a model's `closing` flag.
+pub fn state(closing: bool) -> State {
+    if closing {
+        State::Closing
+    } else {
+        State::Opening
+    }
+}
+
 /// Asserts that a transition matches the model's close, field by field.
 pub fn assert_transition(actual: &Transition, expected: &ModelClose, context: &str) {
     assert_eq!(actual.seq, expected.seq, "{context}: seq");
@@ -446,13 +458,25 @@ pub fn assert_transition(actual: &Transition, expected: &ModelClose, context: &s
         actual.closed.flow_rate, expected.closed_flow,
         "{context}: closed flow"
     );
+    assert_eq!(
+        actual.closed.state,
+        state(expected.closed_closing),
+        "{context}: closed state"
+    );
     assert_eq!(actual.flow_rate, expected.flow, "{context}: new flow");
-    let state = if expected.closing {
-        State::Closing
-    } else {
-        State::Opening
-    };
-    assert_eq!(actual.state, state, "{context}: new state");
+    assert_eq!(
+        actual.state,
+        state(expected.closing),
+        "{context}: new state"
+    );
+    assert_eq!(
+        actual.failure_rate(),
+        expected.failure_rate,
+        "{context}: failure rate"
+    );
+    let changed =
+        expected.flow != expected.closed_flow || expected.closing != expected.closed_closing;
+    assert_eq!(actual.changed(), changed, "{context}: changed()");
     let verdict = match expected.verdict {
         ModelVerdict::Healthy => Verdict::Healthy,
         ModelVerdict::Failing => Verdict::Failing,
