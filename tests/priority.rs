@@ -5,6 +5,8 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::acceptance;
+
 use nozzle::{Config, Nozzle, Priority, PriorityNozzle, Reason, Verdict, CLASSES};
 
 /// Makes `attempts` calls of `priority`, reports failures, returns admissions.
@@ -50,13 +52,8 @@ fn reference_admitted(flow: u64, attempts: u64) -> u64 {
 fn normal_traffic_matches_plain_nozzle() {
     let plain = Nozzle::new(Config::new(1_000)).unwrap();
     let classed = PriorityNozzle::new(Config::new(1_000)).unwrap();
-    let capacity = |interval: u64| match interval {
-        0..=22 => 100,
-        23..=30 => 1_000,
-        _ => 0,
-    };
-    for interval in 0..41u64 {
-        let mut left = [capacity(interval) as u32; 2];
+    for interval in 0..acceptance::FLOW.len() {
+        let mut left = [acceptance::capacity(interval); 2];
         for _ in 0..1_000 {
             let a = plain.try_acquire();
             let b = classed.try_acquire();
@@ -68,7 +65,7 @@ fn normal_traffic_matches_plain_nozzle() {
                 }
             }
         }
-        let now = 1_000 * (interval + 1);
+        let now = 1_000 * (interval as u64 + 1);
         let (a, b) = (plain.tick(now).unwrap(), classed.tick(now).unwrap());
         assert_eq!(a, b, "interval {interval}");
     }

@@ -2,45 +2,15 @@
 
 mod common;
 
+use common::acceptance::{capacity, ATTEMPTS, FINAL_FLOW, FLOW, STATES};
 use common::{drive_to_zero, fail, succeed, Model};
 use nozzle::{Config, Nozzle, State, Verdict};
-
-/// Flow rate at the start of each of the 41 intervals of the acceptance run:
-/// capacity 100 for 23 intervals, 1000 for 8, then 0 for 10.
-const ACCEPTANCE_FLOW: [u8; 41] = [
-    100, 99, 97, 93, 85, 69, 37, 0, 1, 3, 7, 15, 31, 30, 28, 24, 16, 17, 19, 23, 22, 20,
-    21, //
-    20, 21, 23, 27, 35, 51, 83, 100, //
-    100, 99, 97, 93, 85, 69, 37, 0, 1, 0,
-];
-
-/// Direction after each tick of the acceptance run.
-fn acceptance_states() -> Vec<State> {
-    use State::{Closing as C, Opening as O};
-    let mut states = vec![C; 7];
-    states.extend([O; 5]);
-    states.extend([C, C, C, C, O, O, O, C, C, O, C]);
-    states.extend([O; 8]);
-    states.extend([C; 7]);
-    states.extend([O, C, O]);
-    states
-}
-
-fn capacity(interval: usize) -> usize {
-    match interval {
-        0..=22 => 100,
-        23..=30 => 1_000,
-        _ => 0,
-    }
-}
 
 #[test]
 fn acceptance_scenario() {
     let nozzle = Nozzle::new(Config::new(1_000).allowed_failure_percent(50)).unwrap();
-    let states = acceptance_states();
-    assert_eq!(states.len(), ACCEPTANCE_FLOW.len());
 
-    for (interval, (&flow, &state)) in ACCEPTANCE_FLOW.iter().zip(&states).enumerate() {
+    for (interval, (&flow, &state)) in FLOW.iter().zip(&STATES).enumerate() {
         assert_eq!(
             nozzle.flow_rate(),
             flow,
@@ -49,7 +19,7 @@ fn acceptance_scenario() {
 
         let mut remaining = capacity(interval);
         let mut admitted = 0;
-        for _ in 0..1_000 {
+        for _ in 0..ATTEMPTS {
             if let Ok(permit) = nozzle.try_acquire() {
                 admitted += 1;
                 if remaining > 0 {
@@ -62,27 +32,28 @@ fn acceptance_scenario() {
         }
         assert_eq!(
             admitted,
-            10 * usize::from(flow),
+            10 * u32::from(flow),
             "admitted in interval {interval}"
         );
 
         let now = 1_000 * (interval as u64 + 1);
         let transition = nozzle.tick(now).expect("each tick closes one interval");
-        assert_eq!(transition.closed.allowed as usize, admitted);
-        assert_eq!(transition.closed.blocked as usize, 1_000 - admitted);
+        assert_eq!(transition.closed.allowed, admitted);
+        assert_eq!(transition.closed.blocked, ATTEMPTS - admitted);
         assert_eq!(transition.state, state, "state after interval {interval}");
         assert_eq!(nozzle.state(), state);
         assert_eq!(transition.seq, interval as u64 + 1);
     }
+    assert_eq!(nozzle.flow_rate(), FINAL_FLOW, "flow after the last tick");
 }
 
 #[test]
 fn acceptance_scenario_matches_model() {
     let nozzle = Nozzle::new(Config::new(1_000)).unwrap();
     let mut model = Model::new(1_000, 50, false);
-    for interval in 0..ACCEPTANCE_FLOW.len() {
+    for interval in 0..FLOW.len() {
         let mut remaining = capacity(interval);
-        for _ in 0..1_000 {
+        for _ in 0..ATTEMPTS {
             let admitted = nozzle.try_acquire();
             assert_eq!(admitted.is_ok(), model.attempt(), "interval {interval}");
             if let Ok(permit) = admitted {

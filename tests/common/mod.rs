@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod acceptance;
+
 use nozzle::{Nozzle, Reason, State, StepPolicy, Transition, Verdict, COUNT_MAX};
 
 /// Makes `attempts` calls and reports a failure for each admitted one.

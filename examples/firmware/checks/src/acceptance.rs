@@ -1,57 +1,28 @@
 //! The core's reference acceptance scenario, run on the device.
 //!
 //! A nozzle with an interval of 1,000 and an allowed failure percent of 50
-//! receives 1,000 attempts per interval for 41 intervals. The dependency behind it serves
-//! 100 calls per interval for 23 intervals, 1,000 for the next 8, then none for
-//! 10, and every admitted call beyond that capacity fails. The table of flow
-//! rates and directions is the one in the core's `tests/reference.rs`, which
-//! also checks it against a sequential model of the reference rules.
+//! receives 1,000 attempts per interval for 41 intervals, against a dependency
+//! whose capacity changes twice. The expected flow rates and directions come
+//! from the core's `tests/common/acceptance.rs`, the table its integration
+//! tests check against the crate and against a sequential model.
 //!
 //! The scenario calls `tick` itself with `now` = 1,000, 2,000, ..., so it must
 //! run while no interrupt ticks the same nozzle.
 
 use core::fmt;
 
-use nozzle::{Nozzle, State};
+use nozzle::Nozzle;
 
 use crate::{check_count, Mismatch, Value};
 
 /// Interval length in host units; the scenario's `now` advances by this much.
 pub const INTERVAL: u64 = 1_000;
 
-/// Attempts made in every interval.
-const ATTEMPTS: u32 = 1_000;
+/// The expected trajectory, shared with the core's integration tests.
+#[path = "../../../../tests/common/acceptance.rs"]
+mod table;
 
-/// Flow rate at the start of each interval.
-const FLOW: [u8; 41] = [
-    100, 99, 97, 93, 85, 69, 37, 0, 1, 3, 7, 15, 31, 30, 28, 24, 16, 17, 19, 23, 22, 20,
-    21, //
-    20, 21, 23, 27, 35, 51, 83, 100, //
-    100, 99, 97, 93, 85, 69, 37, 0, 1, 0,
-];
-
-/// Flow rate after the last tick. Interval 40 runs at flow 0, admits nothing,
-/// and is judged healthy because it has no outcomes, so it reopens to 1.
-const FINAL_FLOW: u8 = 1;
-
-/// Direction after the tick that ends each interval.
-const STATES: [State; 41] = {
-    use State::{Closing as C, Opening as O};
-    [
-        C, C, C, C, C, C, C, O, O, O, O, O, C, C, C, C, O, O, O, C, C, O, C, //
-        O, O, O, O, O, O, O, O, //
-        C, C, C, C, C, C, C, O, C, O,
-    ]
-};
-
-/// Calls the dependency can serve in `interval`.
-const fn capacity(interval: usize) -> u32 {
-    match interval {
-        0..=22 => 100,
-        23..=30 => 1_000,
-        _ => 0,
-    }
-}
+use table::{capacity, ATTEMPTS, FINAL_FLOW, FLOW, STATES};
 
 /// Returns the expected flow rate at the start of `interval`, given the table's
 /// entry `flow`.
