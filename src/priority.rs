@@ -523,7 +523,7 @@ mod tests {
             }
             let fractional = rates.iter().filter(|&&r| r > 0 && r < 100).count();
             assert!(fractional <= 1, "{rates:?}");
-            // With no attempts last interval, both sides are 0.
+            // An empty mix (no attempts last interval) makes both sides 0.
             let total: u64 = mix.iter().sum();
             let admitted: u64 = mix.iter().zip(rates).map(|(&m, r)| m * u64::from(r)).sum();
             let target = u64::from(flow) * total;
